@@ -1,0 +1,1 @@
+"""The edges: contract files, travel times, generators, benchmark readers, storage."""
