@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from enum import Enum
+from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 DEFAULT_ZONE = "Asia/Shanghai"
 
 
-class Priority(str, Enum):
+class Priority(StrEnum):
     """How urgent a request is; emergencies are safety faults served the same day."""
 
     EMERGENCY = "emergency"
@@ -86,9 +86,7 @@ class SlotTemplate:
 
     def on(self, day: date, zone: ZoneInfo) -> TimeWindow:
         """The slot as a concrete window on ``day``."""
-        return TimeWindow(
-            datetime.combine(day, self.start, zone), datetime.combine(day, self.end, zone)
-        )
+        return TimeWindow(datetime.combine(day, self.start, zone), datetime.combine(day, self.end, zone))
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from dispatch.model import TimeWindow
 
 
-class Reason(str, Enum):
+class Reason(StrEnum):
     """Why a request is not on any route; machine-readable, stable across versions."""
 
     NO_ELIGIBLE_ENGINEER = "no_eligible_engineer"

@@ -1,0 +1,162 @@
+"""The ``dispatch`` command line: plan, validate, demo.
+
+Exit codes: 0 done, 1 a plan with violations, 2 unusable input (one line per defect,
+naming file, row and field; nothing written).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from data.contract import load_scenario
+from data.generate import generate_city, write_scenario
+from data.plan_io import read_plan, write_plan
+from data.schedule import write_schedules
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from api.summary import print_summary, print_violations
+from data.travel import GeodesicTravel
+from dispatch.errors import InputError
+from dispatch.model import DEFAULT_ZONE, Problem
+from dispatch.validate import validate
+from solver.params import SolveParams
+from solver.solve import SolveResult, solve
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Dispatch and scheduling for appliance repair."
+)
+out = Console()
+err = Console(stderr=True)
+
+Speed = Annotated[float, typer.Option(help="Driving speed on roads, km/h.")]
+Circuity = Annotated[float, typer.Option(help="Road km per straight-line km.")]
+Zone = Annotated[str, typer.Option(help="Time zone of the service area.")]
+
+
+def _dates(first: date, days: int) -> list[date]:
+    return [first + timedelta(days=i) for i in range(days)]
+
+
+def _load(path: Path, dates: list[date], speed: float, circuity: float, zone: str) -> Problem:
+    try:
+        travel = GeodesicTravel(speed_kmh=speed, circuity=circuity)
+    except ValueError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from exc
+    try:
+        return load_scenario(path, dates, travel=travel, zone=zone)
+    except InputError as exc:
+        for problem in exc.problems:
+            err.print(f"error: {problem}", markup=False, highlight=False)
+        raise typer.Exit(2) from exc
+
+
+def _solve_with_bar(problem: Problem, params: SolveParams) -> SolveResult:
+    columns = (TextColumn("planning"), BarColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("", total=1.0)
+        result = solve(problem, params, lambda f, msg: bar.update(task, completed=f, description=msg))
+    return result
+
+
+def _write_outputs(problem: Problem, result: SolveResult, out_path: Path) -> list[Path]:
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    write_plan(result.plan, out_path, problem.zone)
+    stem = out_path.with_suffix("")
+    return [out_path, *write_schedules(problem, result.plan, stem)]
+
+
+@app.command()
+def plan(
+    scenario: Annotated[Path, typer.Argument(help="Folder of contract CSVs, or one .xlsx workbook.")],
+    date_: Annotated[str, typer.Option("--date", help="First day to plan, YYYY-MM-DD.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the plan JSON.")] = Path(
+        "plan.json"
+    ),
+    days: Annotated[int, typer.Option(min=1, max=14, help="Number of days to plan.")] = 1,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Search budget, seconds.")
+    ] = 60.0,
+    solution_limit: Annotated[
+        int | None, typer.Option(help="Stop after N solutions (repeatable runs).")
+    ] = None,
+    speed: Speed = 30.0,
+    circuity: Circuity = 1.3,
+    zone: Zone = DEFAULT_ZONE,
+) -> None:
+    """Plan the requests of SCENARIO; write the plan JSON and per-branch schedules."""
+    try:
+        first = date.fromisoformat(date_)
+    except ValueError as exc:
+        err.print(f"error: --date {date_!r} is not a date YYYY-MM-DD")
+        raise typer.Exit(2) from exc
+    problem = _load(scenario, _dates(first, days), speed, circuity, zone)
+    result = _solve_with_bar(problem, SolveParams(time_limit_s=time_limit, solution_limit=solution_limit))
+    written = _write_outputs(problem, result, out_path)
+    print_summary(out, result.plan, result.status, result.seconds)
+    out.print("wrote " + ", ".join(str(p) for p in written))
+
+
+@app.command("validate")
+def validate_cmd(
+    scenario: Annotated[Path, typer.Argument(help="Folder of contract CSVs, or one .xlsx workbook.")],
+    plan_path: Annotated[Path, typer.Argument(help="The plan JSON to check.")],
+    speed: Speed = 30.0,
+    circuity: Circuity = 1.3,
+    zone: Zone = DEFAULT_ZONE,
+) -> None:
+    """Check any plan against every rule of the contract; exit 1 on violations."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        plan_ = read_plan(plan_path, ZoneInfo(zone))
+    except InputError as exc:
+        for problem in exc.problems:
+            err.print(f"error: {problem}", markup=False, highlight=False)
+        raise typer.Exit(2) from exc
+    problem = _load(scenario, list(plan_.dates), speed, circuity, zone)
+    violations = validate(problem, plan_)
+    print_violations(out, violations)
+    raise typer.Exit(1 if violations else 0)
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Seed of the generated network.")] = 7,
+    engineers: Annotated[int, typer.Option(min=1)] = 60,
+    requests: Annotated[int, typer.Option(min=1)] = 400,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1)] = 30.0,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Keep the scenario and plan here.")
+    ] = None,
+) -> None:
+    """Generate a seeded demo city, plan tomorrow and print the summary."""
+    tomorrow = date.today() + timedelta(days=1)
+    folder = out_dir or Path(tempfile.mkdtemp(prefix="dispatch-demo-"))
+    scenario = folder / "scenario"
+    write_scenario(generate_city(seed, tomorrow, engineers=engineers, requests=requests), scenario)
+    problem = _load(scenario, [tomorrow], 30.0, 1.3, DEFAULT_ZONE)
+    out.print(
+        f"demo city: {len(problem.branches)} branches, {len(problem.engineers)} engineers, "
+        f"{len(problem.requests)} requests for {tomorrow} (scenario in {scenario})"
+    )
+    result = _solve_with_bar(problem, SolveParams(time_limit_s=time_limit))
+    written = _write_outputs(problem, result, folder / "plan.json")
+    print_summary(out, result.plan, result.status, result.seconds)
+    out.print("wrote " + ", ".join(str(p) for p in written))
+
+
+def main() -> None:
+    """Entry point of the ``dispatch`` command."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":
+    main()

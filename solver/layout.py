@@ -1,0 +1,172 @@
+"""The problem laid out in solver terms: nodes, vehicles, seconds and candidate vehicles.
+
+Node 0..H-1 are engineers' homes, then one node per visit. A vehicle is one engineer on
+one shift. Times are whole seconds from midnight of the first planned day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from dispatch.explain import Candidate, candidates
+from dispatch.model import Engineer, Location, Problem, Request, Shift
+from dispatch.plan import Reason, Unassigned
+from dispatch.rules import service_tiers
+from dispatch.travel import TravelMatrix
+
+
+@dataclass(frozen=True, slots=True)
+class Vehicle:
+    """One engineer's shift, in seconds."""
+
+    engineer: Engineer
+    shift: Shift
+    node: int
+    start: int
+    end: int
+    break_range: tuple[int, int] | None
+    break_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """One request to place: its node, service time, windows and allowed vehicles."""
+
+    request: Request
+    node: int
+    service: int
+    windows: tuple[tuple[int, int], ...]
+    vehicles: tuple[int, ...]
+    worth: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Everything the routing model is built from, as plain values."""
+
+    problem: Problem
+    origin: datetime
+    points: list[Location]
+    vehicles: list[Vehicle]
+    visits: list[Visit]
+    travel: TravelMatrix
+    unassigned: list[Unassigned]
+
+    def seconds(self, moment: datetime) -> int:
+        """Whole seconds from the origin."""
+        return int((moment - self.origin).total_seconds())
+
+    def moment(self, seconds: int) -> datetime:
+        """The wall-clock time ``seconds`` after the origin."""
+        return (self.origin + timedelta(seconds=seconds)).astimezone(self.problem.zone)
+
+
+def _vehicles(problem: Problem, origin: datetime) -> tuple[list[Vehicle], dict[str, int]]:
+    homes: dict[str, int] = {}
+    vehicles: list[Vehicle] = []
+    shifts = sorted(
+        (s for s in problem.shifts if s.day in problem.dates and s.engineer_id in problem.engineer_by_id),
+        key=lambda s: (s.day, s.engineer_id),
+    )
+
+    def sec(t: datetime) -> int:
+        return int((t - origin).total_seconds())
+
+    for shift in shifts:
+        node = homes.setdefault(shift.engineer_id, len(homes))
+        brk = None
+        if shift.has_break:
+            assert shift.break_earliest is not None and shift.break_latest is not None
+            lo = max(sec(shift.break_earliest), sec(shift.start))
+            hi = min(sec(shift.break_latest), sec(shift.end) - int(shift.break_duration.total_seconds()))
+            brk = (lo, hi) if lo <= hi else None
+        vehicles.append(
+            Vehicle(
+                problem.engineer_by_id[shift.engineer_id],
+                shift,
+                node,
+                sec(shift.start),
+                sec(shift.end),
+                brk,
+                int(shift.break_duration.total_seconds()),
+            )
+        )
+    return vehicles, homes
+
+
+def build_layout(problem: Problem) -> Layout:
+    """Lay the problem out; requests that cannot be placed anywhere are explained."""
+    origin = datetime.combine(problem.dates[0], time(0), problem.zone)
+    vehicles, homes = _vehicles(problem, origin)
+    by_shift = {(v.engineer.engineer_id, v.shift.day): k for k, v in enumerate(vehicles)}
+    unassigned: list[Unassigned] = []
+    placeable: list[tuple[Request, list[Candidate]]] = []
+    for req in problem.requests:
+        found = candidates(problem, req)
+        if isinstance(found, Unassigned):
+            unassigned.append(found)
+        else:
+            placeable.append((req, found))
+    points = [problem.engineer_by_id[e].home for e in homes]
+    points += [req.location for req, _ in placeable]
+    travel = problem.travel.matrix(points)
+    worth = service_tiers(req for req, _ in placeable)
+    visits: list[Visit] = []
+    for req, cands in placeable:
+        node = len(homes) + len(visits)
+        visit, why = _visit(req, node, cands, by_shift, vehicles, travel, origin, worth[req.request_id])
+        visits.append(visit)
+        if why is not None:
+            unassigned.append(why)
+    return Layout(problem, origin, points, vehicles, visits, travel, unassigned)
+
+
+def _visit(
+    req: Request,
+    node: int,
+    cands: list[Candidate],
+    by_shift: dict[tuple[str, date], int],
+    vehicles: list[Vehicle],
+    travel: TravelMatrix,
+    origin: datetime,
+    worth: int,
+) -> tuple[Visit, Unassigned | None]:
+    """The visit with the vehicles that can reach one of its windows and still get home.
+
+    A visit no vehicle can reach stays a node (so node numbers match the matrix) with no
+    vehicle, and is explained as out of reach.
+    """
+    service = int(req.duration.total_seconds())
+    windows: set[tuple[int, int]] = set()
+    allowed: list[int] = []
+    best_out = None
+    for cand in cands:
+        k = by_shift[(cand.engineer.engineer_id, cand.shift.day)]
+        veh = vehicles[k]
+        out, back = travel.seconds[veh.node][node], travel.seconds[node][veh.node]
+        spans = [
+            (int((w.start - origin).total_seconds()), int((w.end - origin).total_seconds()))
+            for w in cand.windows
+        ]
+        windows.update(spans)
+        reach = [
+            (lo, hi)
+            for lo, hi in spans
+            if max(veh.start + out, lo) <= hi and max(veh.start + out, lo) + service + back <= veh.end
+        ]
+        if reach:
+            allowed.append(k)
+        elif best_out is None or out + back < best_out:
+            best_out = out + back
+    visit = Visit(req, node, service, tuple(sorted(windows)), tuple(sorted(allowed)), worth)
+    if allowed:
+        return visit, None
+    first = min(windows)
+    when = "the promised slot" if req.promised else "any slot of the grid"
+    detail = (
+        f"none of the {len(cands)} eligible engineers on shift can start it in {when} "
+        f"(from {(origin + timedelta(seconds=first[0])).strftime('%H:%M')}) and be home by the shift's end; "
+        f"the closest drives {(best_out or 0) / 60:.0f} min there and back"
+    )
+    return visit, Unassigned(req.request_id, Reason.OUT_OF_REACH.value, detail)
