@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from dispatch.geo import straight_km
 from dispatch.model import Location, Problem, Shift
-from dispatch.plan import Plan, Route, Stop
+from dispatch.plan import Plan, Route
 from dispatch.rules import (
     DISTANCE_TOLERANCE_KM,
     PLAUSIBLE_SPEED_KMH,
@@ -72,7 +72,9 @@ def unfit_engineer(problem: Problem, plan: Plan) -> Iterator[Violation]:
     for route in plan.routes:
         eng = problem.engineer_by_id.get(route.engineer_id)
         if eng is None:
-            yield Violation("unknown_engineer", "not an engineer of the scenario", engineer_id=route.engineer_id)
+            yield Violation(
+                "unknown_engineer", "not an engineer of the scenario", engineer_id=route.engineer_id
+            )
             continue
         if route.stops and (eng.engineer_id, route.day) not in problem.shift_by_key:
             yield Violation("not_on_shift", f"does not work on {route.day}", engineer_id=eng.engineer_id)
@@ -90,7 +92,9 @@ def unfit_engineer(problem: Problem, plan: Plan) -> Iterator[Violation]:
                 lacking = ", ".join(sorted(req.required_skills - eng.skills))
                 yield Violation("skills", f"lacks {lacking}", req.request_id, eng.engineer_id)
         if eng.capacity is not None and load > eng.capacity:
-            yield Violation("capacity", f"load {load} over capacity {eng.capacity}", engineer_id=eng.engineer_id)
+            yield Violation(
+                "capacity", f"load {load} over capacity {eng.capacity}", engineer_id=eng.engineer_id
+            )
 
 
 def _shift(problem: Problem, route: Route) -> Shift | None:
@@ -110,6 +114,13 @@ def _break_gap(route: Route, shift: Shift) -> int | None:
     return -1
 
 
+def _break_length(route: Route, shift: Shift) -> timedelta:
+    """How long the route's break keeps the engineer off the road: as declared, at least its minutes."""
+    if route.break_window is None:
+        return timedelta(0)
+    return max(shift.break_duration, route.break_window.end - route.break_window.start)
+
+
 def outside_shift_or_out_of_order(problem: Problem, plan: Plan) -> Iterator[Violation]:
     """Rules 3, 4 and 6's gaps: departure, timing of each leg, return, all inside the shift."""
     for route in plan.routes:
@@ -118,7 +129,7 @@ def outside_shift_or_out_of_order(problem: Problem, plan: Plan) -> Iterator[Viol
             continue
         eid = route.engineer_id
         gap_with_break = _break_gap(route, shift)
-        brk = shift.break_duration if route.break_window is not None else timedelta(0)
+        brk = _break_length(route, shift)
         prev_end = shift.start
         for i, stop in enumerate(route.stops):
             leg = _minutes(stop.travel_minutes)
@@ -126,7 +137,8 @@ def outside_shift_or_out_of_order(problem: Problem, plan: Plan) -> Iterator[Viol
                 yield Violation(
                     "early_arrival",
                     f"arrives {_fmt(stop.arrival)}, before {_fmt(prev_end + leg)} (previous end plus travel)",
-                    stop.request_id, eid,
+                    stop.request_id,
+                    eid,
                 )
             if stop.start < stop.arrival - EPS:
                 yield Violation("start_before_arrival", "service starts before arrival", stop.request_id, eid)
@@ -135,16 +147,24 @@ def outside_shift_or_out_of_order(problem: Problem, plan: Plan) -> Iterator[Viol
                 yield Violation(
                     "short_service",
                     f"{(stop.end - stop.start).total_seconds() / 60:.0f} min on site, needs {req.duration.total_seconds() / 60:.0f}",
-                    stop.request_id, eid,
+                    stop.request_id,
+                    eid,
                 )
             if gap_with_break == i and stop.start < prev_end + leg + brk - EPS:
-                yield Violation("break_in_travel", "the gap before this stop cannot hold both travel and break", stop.request_id, eid)
+                yield Violation(
+                    "break_in_travel",
+                    "the gap before this stop cannot hold both travel and break",
+                    stop.request_id,
+                    eid,
+                )
             prev_end = stop.end
         back = prev_end + _minutes(route.return_travel_minutes)
         if gap_with_break == len(route.stops):
             back += brk
         if back > shift.end + EPS:
-            yield Violation("late_return", f"back at {_fmt(back)}, shift ends {_fmt(shift.end)}", engineer_id=eid)
+            yield Violation(
+                "late_return", f"back at {_fmt(back)}, shift ends {_fmt(shift.end)}", engineer_id=eid
+            )
 
 
 def unpunctual_or_unbooked_slot(problem: Problem, plan: Plan) -> Iterator[Violation]:
@@ -158,10 +178,13 @@ def unpunctual_or_unbooked_slot(problem: Problem, plan: Plan) -> Iterator[Violat
             yield Violation(
                 "late" if stop.start > stop.slot.end else "early",
                 f"starts {_fmt(stop.start)}, slot {_fmt(stop.slot.start)}-{_fmt(stop.slot.end)}",
-                req.request_id, eid,
+                req.request_id,
+                eid,
             )
         if stop.start.astimezone(problem.zone).date() != route.day:
-            yield Violation("wrong_day", f"starts on another day than the route's {route.day}", req.request_id, eid)
+            yield Violation(
+                "wrong_day", f"starts on another day than the route's {route.day}", req.request_id, eid
+            )
         if req.promised is not None:
             if route.day != req.promised.day or stop.slot != req.promised.window:
                 yield Violation("broken_promise", "promised date or slot not kept", req.request_id, eid)
@@ -191,9 +214,13 @@ def misplaced_break(problem: Problem, plan: Plan) -> Iterator[Violation]:
         if brk.end - brk.start < shift.break_duration - EPS:
             yield Violation("short_break", "the break is shorter than its minutes", engineer_id=eid)
         if not shift.break_earliest - EPS <= brk.start <= shift.break_latest + EPS:
-            yield Violation("break_window", f"break starts {_fmt(brk.start)}, outside its window", engineer_id=eid)
+            yield Violation(
+                "break_window", f"break starts {_fmt(brk.start)}, outside its window", engineer_id=eid
+            )
         if _break_gap(route, shift) == -1:
-            yield Violation("break_overlaps", "the break overlaps a visit or leaves the shift", engineer_id=eid)
+            yield Violation(
+                "break_overlaps", "the break overlaps a visit or leaves the shift", engineer_id=eid
+            )
 
 
 def _works_through_break(route: Route, shift: Shift) -> bool:
@@ -214,13 +241,17 @@ def implausible_travel(problem: Problem, plan: Plan) -> Iterator[Violation]:
             req = problem.request_by_id.get(stop.request_id)
             places.append(req.location if req is not None else places[-1])
         places.append(eng.home)
-        legs = [(s.travel_km, s.travel_minutes, s.request_id) for s in route.stops]
+        legs: list[tuple[float, float, str | None]] = [
+            (s.travel_km, s.travel_minutes, s.request_id) for s in route.stops
+        ]
         legs.append((route.return_travel_km, route.return_travel_minutes, None))
         for (km, minutes, rid), a, b in zip(legs, places, places[1:], strict=False):
             floor_km = straight_km(a, b, problem.planar)
             if km < floor_km - DISTANCE_TOLERANCE_KM:
-                yield Violation("short_leg", f"{km:.3f} km, straight line is {floor_km:.3f}", rid, route.engineer_id)
-            elif not problem.planar and minutes * PLAUSIBLE_SPEED_KMH / 60 < floor_km - DISTANCE_TOLERANCE_KM:
+                yield Violation(
+                    "short_leg", f"{km:.3f} km, straight line is {floor_km:.3f}", rid, route.engineer_id
+                )
+            if not problem.planar and minutes * PLAUSIBLE_SPEED_KMH / 60 < floor_km - DISTANCE_TOLERANCE_KM:
                 yield Violation("fast_leg", f"{floor_km:.2f} km in {minutes:.1f} min", rid, route.engineer_id)
 
 
