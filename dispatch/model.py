@@ -74,7 +74,11 @@ class Shift:
     @property
     def has_break(self) -> bool:
         """Whether the shift carries a break that a working route must take."""
-        return self.break_earliest is not None and self.break_duration > timedelta(0)
+        return (
+            self.break_earliest is not None
+            and self.break_latest is not None
+            and self.break_duration > timedelta(0)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +153,12 @@ class Problem:
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(DEFAULT_ZONE))
     planar: bool = False
     name: str = "scenario"
+
+    def __post_init__(self) -> None:
+        if not self.dates:
+            raise ValueError("a problem plans at least one date")
+        if list(self.dates) != sorted(set(self.dates)):
+            raise ValueError("the planned dates must be distinct and in order")
 
     @cached_property
     def engineer_by_id(self) -> Mapping[str, Engineer]:

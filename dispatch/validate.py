@@ -69,6 +69,8 @@ def unfit_engineer(problem: Problem, plan: Plan) -> Iterator[Violation]:
     for (eid, day), n in routes.items():
         if n > 1:
             yield Violation("duplicate_route", f"{n} routes on {day}", engineer_id=eid)
+        if day not in plan.dates:
+            yield Violation("day_not_planned", f"a route on {day}, outside the plan's dates", engineer_id=eid)
     for route in plan.routes:
         eng = problem.engineer_by_id.get(route.engineer_id)
         if eng is None:

@@ -168,12 +168,22 @@ def test_route_of_an_unknown_engineer(problem: Problem, valid_plan: Plan) -> Non
 def test_route_on_a_day_without_shift(problem: Problem, valid_plan: Plan) -> None:
     """An engineer without a shift row that day does not work it."""
     plan = with_route(valid_plan, "E2", day=NEXT_DAY)
+    plan = replace(plan, dates=[*plan.dates, NEXT_DAY])
     assert codes(unfit_engineer, problem, plan) == {"not_on_shift"}
+
+
+def test_route_on_a_day_the_plan_does_not_cover(problem: Problem, valid_plan: Plan) -> None:
+    """A route must fall on one of the plan's dates."""
+    plan = replace(
+        valid_plan, routes=[*valid_plan.routes, replace(valid_plan.routes[0], day=NEXT_DAY, stops=[])]
+    )
+    assert "day_not_planned" in codes(unfit_engineer, problem, plan)
 
 
 def test_empty_route_on_a_day_off_is_harmless(problem: Problem, valid_plan: Plan) -> None:
     """A route without visits asks nothing of the engineer's calendar."""
     plan = with_route(valid_plan, "E2", day=NEXT_DAY, stops=[])
+    plan = replace(plan, dates=[*plan.dates, NEXT_DAY])
     assert codes(unfit_engineer, problem, plan) == set()
 
 
@@ -481,6 +491,7 @@ def test_short_and_fast_leg_are_both_reported(problem: Problem, valid_plan: Plan
 # --- coverage of the codes -------------------------------------------------------------------
 
 TESTED_CODES = {
+    "day_not_planned",
     "unknown_request", "duplicate_request", "missing_request", "unexplained",
     "duplicate_route", "unknown_engineer", "not_on_shift", "max_jobs", "skills", "capacity",
     "early_arrival", "start_before_arrival", "short_service", "break_in_travel", "late_return",
