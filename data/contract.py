@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from data._entities import PROMISE, Context, branch, product, slot
+from data._entities import Context, branch, product, slot
 from data._tables import Defects, Row, Table, read_tables
 from data.travel import GeodesicTravel
 from dispatch.model import DEFAULT_ZONE, Problem, SlotTemplate
@@ -23,19 +23,17 @@ from dispatch.travel import TravelModel
 
 T = TypeVar("T")
 
-#: The columns each file must have; the break columns of shifts.csv are optional.
+#: The columns each file must have: those the plan cannot do without. The contract's
+#: other columns (names, personal data, free text, optional limits and dates) may be
+#: absent, which reads as every cell empty.
 COLUMNS: Mapping[str, tuple[str, ...]] = {
-    "branches": ("branch_id", "name", "lat", "lon"),
-    "engineers": ("engineer_id", "name", "branch_id", "skills", "start_lat", "start_lon", "max_jobs", "phone"),
+    "branches": ("branch_id", "lat", "lon"),
+    "engineers": ("engineer_id", "branch_id", "skills"),
     "shifts": ("engineer_id", "date", "start", "end"),
-    "requests": (
-        "request_id", "received_at", "customer", "phone", "address", "lat", "lon", "product", "fault",
-        "priority", "duration_min", "required_skills", *PROMISE, "earliest_date", "latest_date",
-        "preferred_engineer_id",
-    ),
-    "products": ("product", "skills", "duration_min"),
+    "requests": ("request_id", "lat", "lon", "product", "priority"),
+    "products": ("product",),
     "slots": ("start", "end"),
-}  # fmt: skip
+}
 
 
 def load_scenario(

@@ -221,6 +221,25 @@ def test_missing_column(folder: Path) -> None:
     assert where(folder) == [("requests.csv", None, "lat")]
 
 
+def test_optional_columns_may_be_absent(folder: Path) -> None:
+    """Personal data, free text and optional limits may be left out: they read as empty."""
+    optional = {
+        "customer",
+        "phone",
+        "address",
+        "fault",
+        "received_at",
+        "duration_min",
+        "preferred_engineer_id",
+    }
+    header, rows = _rows(folder, "requests.csv")
+    kept = [h for h in header if h not in optional]
+    _write(folder, "requests.csv", kept, [{k: v for k, v in r.items() if k in kept} for r in rows])
+    problem = load_scenario(folder, [DAY])
+    assert len(problem.requests) == len(rows)
+    assert all(r.customer == "" and r.duration > timedelta(0) for r in problem.requests)
+
+
 def test_missing_sheet(folder: Path, tmp_path: Path) -> None:
     """A workbook without a required sheet names the workbook and the sheet."""
     (folder / "engineers.csv").unlink()
