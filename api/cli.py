@@ -11,16 +11,17 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
-from data.contract import load_scenario
-from data.generate import generate_city, write_scenario
-from data.plan_io import read_plan, write_plan
-from data.schedule import write_schedules
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.summary import print_summary, print_violations
+from data.contract import load_scenario
+from data.generate import generate_city, write_scenario
+from data.plan_io import read_plan, write_plan
+from data.schedule import write_schedules
 from data.travel import GeodesicTravel
 from dispatch.errors import InputError
 from dispatch.model import DEFAULT_ZONE, Problem
@@ -31,7 +32,7 @@ from solver.solve import SolveResult, solve
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Dispatch and scheduling for appliance repair."
 )
-out = Console()
+out = Console(width=None if Console().is_terminal else 120)
 err = Console(stderr=True)
 
 Speed = Annotated[float, typer.Option(help="Driving speed on roads, km/h.")]
@@ -51,7 +52,10 @@ def _load(path: Path, dates: list[date], speed: float, circuity: float, zone: st
         raise typer.Exit(2) from exc
     try:
         return load_scenario(path, dates, travel=travel, zone=zone)
-    except InputError as exc:
+    except ValueError as exc:
+        if not isinstance(exc, InputError):
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(2) from exc
         for problem in exc.problems:
             err.print(f"error: {problem}", markup=False, highlight=False)
         raise typer.Exit(2) from exc
@@ -112,10 +116,11 @@ def validate_cmd(
     zone: Zone = DEFAULT_ZONE,
 ) -> None:
     """Check any plan against every rule of the contract; exit 1 on violations."""
-    from zoneinfo import ZoneInfo
-
     try:
         plan_ = read_plan(plan_path, ZoneInfo(zone))
+    except ZoneInfoNotFoundError as exc:
+        err.print(f"error: unknown time zone {zone!r}")
+        raise typer.Exit(2) from exc
     except InputError as exc:
         for problem in exc.problems:
             err.print(f"error: {problem}", markup=False, highlight=False)
