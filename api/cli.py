@@ -10,7 +10,7 @@ import logging
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
@@ -44,21 +44,23 @@ def _dates(first: date, days: int) -> list[date]:
     return [first + timedelta(days=i) for i in range(days)]
 
 
+def _fail(exc: ValueError) -> NoReturn:
+    """One line per defect on stderr, exit code 2."""
+    defects = exc.problems if isinstance(exc, InputError) else [exc]
+    for defect in defects:
+        err.print(f"error: {defect}", markup=False, highlight=False)
+    raise typer.Exit(2) from exc
+
+
 def _load(path: Path, dates: list[date], speed: float, circuity: float, zone: str) -> Problem:
     try:
         travel = GeodesicTravel(speed_kmh=speed, circuity=circuity)
     except ValueError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from exc
+        _fail(exc)
     try:
         return load_scenario(path, dates, travel=travel, zone=zone)
     except ValueError as exc:
-        if not isinstance(exc, InputError):
-            err.print(f"error: {exc}", markup=False)
-            raise typer.Exit(2) from exc
-        for problem in exc.problems:
-            err.print(f"error: {problem}", markup=False, highlight=False)
-        raise typer.Exit(2) from exc
+        _fail(exc)
 
 
 def _solve_with_bar(problem: Problem, params: SolveParams) -> SolveResult:
@@ -121,10 +123,8 @@ def validate_cmd(
     except ZoneInfoNotFoundError as exc:
         err.print(f"error: unknown time zone {zone!r}")
         raise typer.Exit(2) from exc
-    except InputError as exc:
-        for problem in exc.problems:
-            err.print(f"error: {problem}", markup=False, highlight=False)
-        raise typer.Exit(2) from exc
+    except ValueError as exc:
+        _fail(exc)
     problem = _load(scenario, list(plan_.dates), speed, circuity, zone)
     violations = validate(problem, plan_)
     print_violations(out, violations)
