@@ -32,41 +32,51 @@ def extract_routes(layout: Layout, model: Model, solution: pywrapcp.Assignment) 
 def _route(
     layout: Layout, veh: Vehicle, visits: list[tuple[Visit, int]], brk: tuple[int, int] | None
 ) -> Route:
-    """Stops with arrivals; a break that falls inside a leg delays that leg's arrival."""
+    """The route on expected times, in the order and slots the search chose.
+
+    The search scheduled reserved (protected) durations; replaying the same order with the
+    expected ones, each visit starting as soon as its slot allows and the break as early as
+    its window allows in the same gap, is never later, so every promise still holds.
+    """
     secs, meters = layout.travel.seconds, layout.travel.meters
-    stops = []
+    day = veh.shift.day
+    gap = None if brk is None or not visits else sum(1 for v, p in visits if p + v.reserve <= brk[0])
+    stops: list[Stop] = []
+    taken: int | None = None
     prev_node, prev_end = veh.node, veh.start
-    for visit, start in visits:
+    for i, (visit, planned) in enumerate(visits):
+        slot = slot_containing(layout.problem, visit.request, day, layout.moment(planned))
+        assert slot is not None, f"{visit.request.request_id} starts outside every slot"
         leg = secs[prev_node][visit.node]
         arrival = prev_end + leg
-        if brk is not None and prev_end <= brk[0] < arrival:
-            arrival += brk[1] - brk[0]
-        day = veh.shift.day
-        slot = slot_containing(layout.problem, visit.request, day, layout.moment(start))
-        assert slot is not None, f"{visit.request.request_id} starts outside every slot"
+        start = max(layout.seconds(slot.start), arrival)
+        if gap == i:
+            taken = _break_start(veh, prev_end)
+            if taken < arrival:
+                arrival += veh.break_s
+            start = max(start, arrival, taken + veh.break_s)
+        assert start <= planned, f"{visit.request.request_id}: expected start after the reserved one"
         stops.append(
             Stop(
-                visit.request.request_id,
-                slot,
-                layout.moment(arrival),
-                layout.moment(start),
-                layout.moment(start + visit.service),
-                leg / 60,
-                meters[prev_node][visit.node] / 1000,
+                visit.request.request_id, slot, layout.moment(arrival), layout.moment(start),
+                layout.moment(start + visit.service), leg / 60, meters[prev_node][visit.node] / 1000,
             )
-        )
+        )  # fmt: skip
         prev_node, prev_end = visit.node, start + visit.service
-    window = None
-    if brk is not None and stops:
-        window = TimeWindow(layout.moment(brk[0]), layout.moment(brk[1]))
+    if gap is not None and gap == len(visits):
+        taken = _break_start(veh, prev_end)
+    window = None if taken is None else TimeWindow(layout.moment(taken), layout.moment(taken + veh.break_s))
     return Route(
-        veh.engineer.engineer_id,
-        veh.shift.day,
-        stops,
-        window,
+        veh.engineer.engineer_id, day, stops, window,
         secs[prev_node][veh.node] / 60 if stops else 0.0,
         meters[prev_node][veh.node] / 1000 if stops else 0.0,
-    )
+    )  # fmt: skip
+
+
+def _break_start(veh: Vehicle, free_from: int) -> int:
+    """The earliest the break can start once the engineer is free."""
+    assert veh.break_range is not None
+    return max(veh.break_range[0], free_from)
 
 
 def dropped(layout: Layout, served: set[str]) -> list[Unassigned]:

@@ -2,16 +2,24 @@
 
 Node 0..H-1 are engineers' homes, then one node per visit. A vehicle is one engineer on
 one shift. Times are whole seconds from midnight of the first planned day.
+
+The plan reserves protected durations (:mod:`dispatch.punctuality`): each drive and each
+repair stretched by the protection share of its worst case. The routing model schedules
+with the reserves; the plan reports expected times, which are never later.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+
+import numpy as np
 
 from dispatch.explain import Candidate, candidates
 from dispatch.model import Engineer, Location, Problem, Request, Shift
 from dispatch.plan import Reason, Unassigned
+from dispatch.punctuality import DEFAULT_VARIATION, Variation, stretch
 from dispatch.rules import service_tiers
 from dispatch.travel import TravelMatrix
 
@@ -36,6 +44,7 @@ class Visit:
     request: Request
     node: int
     service: int
+    reserve: int
     windows: tuple[tuple[int, int], ...]
     vehicles: tuple[int, ...]
     worth: int
@@ -52,6 +61,7 @@ class Layout:
     visits: list[Visit]
     travel: TravelMatrix
     unassigned: list[Unassigned]
+    reserved_travel: list[list[int]]
 
     def seconds(self, moment: datetime) -> int:
         """Whole seconds from the origin."""
@@ -95,7 +105,9 @@ def _vehicles(problem: Problem, origin: datetime) -> tuple[list[Vehicle], dict[s
     return vehicles, homes
 
 
-def build_layout(problem: Problem) -> Layout:
+def build_layout(
+    problem: Problem, protection: float = 0.0, variation: Variation = DEFAULT_VARIATION
+) -> Layout:
     """Lay the problem out; requests that cannot be placed anywhere are explained."""
     origin = datetime.combine(problem.dates[0], time(0), problem.zone)
     vehicles, homes = _vehicles(problem, origin)
@@ -111,24 +123,32 @@ def build_layout(problem: Problem) -> Layout:
     points = [problem.engineer_by_id[e].home for e in homes]
     points += [req.location for req, _ in placeable]
     travel = problem.travel.matrix(points)
+    on_road = stretch(variation.travel, protection)
+    reserved = np.ceil(np.array(travel.seconds, dtype=float).reshape(len(points), len(points)) * on_road)
+    reserved_travel: list[list[int]] = reserved.astype(np.int64).tolist()
+    on_site = stretch(variation.service, protection)
     worth = service_tiers(req for req, _ in placeable)
     visits: list[Visit] = []
     for req, cands in placeable:
         node = len(homes) + len(visits)
-        visit, why = _visit(req, node, cands, by_shift, vehicles, travel, origin, worth[req.request_id])
+        reserve = math.ceil(req.duration.total_seconds() * on_site)
+        visit, why = _visit(
+            req, node, reserve, cands, by_shift, vehicles, reserved_travel, origin, worth[req.request_id]
+        )
         visits.append(visit)
         if why is not None:
             unassigned.append(why)
-    return Layout(problem, origin, points, vehicles, visits, travel, unassigned)
+    return Layout(problem, origin, points, vehicles, visits, travel, unassigned, reserved_travel)
 
 
 def _visit(
     req: Request,
     node: int,
+    reserve: int,
     cands: list[Candidate],
     by_shift: dict[tuple[str, date], int],
     vehicles: list[Vehicle],
-    travel: TravelMatrix,
+    travel: list[list[int]],
     origin: datetime,
     worth: int,
 ) -> tuple[Visit, Unassigned | None]:
@@ -137,14 +157,14 @@ def _visit(
     A visit no vehicle can reach stays a node (so node numbers match the matrix) with no
     vehicle, and is explained as out of reach.
     """
-    service = int(req.duration.total_seconds())
+    service = reserve
     windows: set[tuple[int, int]] = set()
     allowed: list[int] = []
     best_out = None
     for cand in cands:
         k = by_shift[(cand.engineer.engineer_id, cand.shift.day)]
         veh = vehicles[k]
-        out, back = travel.seconds[veh.node][node], travel.seconds[node][veh.node]
+        out, back = travel[veh.node][node], travel[node][veh.node]
         spans = [
             (int((w.start - origin).total_seconds()), int((w.end - origin).total_seconds()))
             for w in cand.windows
@@ -159,7 +179,15 @@ def _visit(
             allowed.append(k)
         elif best_out is None or out + back < best_out:
             best_out = out + back
-    visit = Visit(req, node, service, tuple(sorted(windows)), tuple(sorted(allowed)), worth)
+    visit = Visit(
+        req,
+        node,
+        int(req.duration.total_seconds()),
+        reserve,
+        tuple(sorted(windows)),
+        tuple(sorted(allowed)),
+        worth,
+    )
     if allowed:
         return visit, None
     first = min(windows)

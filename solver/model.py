@@ -1,6 +1,7 @@
 """The OR-Tools routing model of a laid-out problem.
 
-Dimensions: ``time`` (service plus travel; slack is waiting and breaks), ``jobs`` (the
+Dimensions: ``time`` (reserved service plus reserved travel, see :mod:`solver.layout`;
+slack is waiting and breaks), ``jobs`` (the
 ``max_jobs`` cap), ``load`` (van capacity, when any), ``busy`` (minutes of work, softly
 capped at the day's fair share to even workloads out) and ``preference`` (the cost of a
 warranty re-repair served by someone else than the preferred engineer).
@@ -35,20 +36,19 @@ def build_model(layout: Layout, params: SolveParams) -> Model:
     starts = [v.node for v in layout.vehicles]
     manager = pywrapcp.RoutingIndexManager(n_nodes, len(layout.vehicles), starts, starts)
     routing = pywrapcp.RoutingModel(manager)
-    service = [0] * n_nodes
+    service, reserve = [0] * n_nodes, [0] * n_nodes
     for visit in layout.visits:
-        service[visit.node] = visit.service
-    travel = layout.travel.seconds
-    arc = routing.RegisterTransitMatrix(travel)
+        service[visit.node], reserve[visit.node] = visit.service, visit.reserve
+    arc = routing.RegisterTransitMatrix(layout.travel.seconds)
     routing.SetArcCostEvaluatorOfAllVehicles(arc)
     transit = routing.RegisterTransitMatrix(
-        [[service[i] + row[j] for j in range(n_nodes)] for i, row in enumerate(travel)]
+        [[reserve[i] + t for t in row] for i, row in enumerate(layout.reserved_travel)]
     )
     horizon = DAY * (len(layout.problem.dates) + 1)
     routing.AddDimension(transit, horizon, horizon, False, TIME)
     time_dim = routing.GetDimensionOrDie(TIME)
     _vehicle_shifts(layout, routing, time_dim)
-    breaks = _breaks(layout, routing, manager, time_dim, service)
+    breaks = _breaks(layout, routing, manager, time_dim, reserve)
     _visits(layout, params, routing, manager, time_dim, unit=_drop_unit(layout, params))
     _jobs_cap(layout, routing, manager)
     _load_cap(layout, routing, manager)

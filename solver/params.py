@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dispatch.punctuality import DEFAULT_PROTECTION, DEFAULT_VARIATION, Variation
+
 #: Called now and then while solving: (fraction of the budget used, a short message).
 ProgressCallback = Callable[[float, str], None]
 
@@ -16,6 +18,19 @@ class SolveParams:
     ``solution_limit`` stops after that many improving solutions, which makes a run
     repeatable whatever the machine's speed; ``time_limit_s`` is the wall-clock budget.
     The costs are in seconds of driving they are worth.
+
+    ``protection`` is how much of the worst case of ``variation`` every promise is
+    protected against: the plan must still hold if each drive takes ``1 + protection *
+    variation.travel`` times and each repair ``1 + protection * variation.service`` times its
+    expected minutes. 0 plans on expected times only (the benchmarks' setting).
+
+    The search (see :mod:`solver.search`): OR-Tools' ``first_solution`` and
+    ``metaheuristic`` run for ``first_search_share`` of the budget, then, when
+    ``ruin_recreate`` is on, rounds of ruin and recreate take the rest, each removing
+    ``ruin_min``..``ruin_max`` neighbouring visits and accepting slightly worse results
+    with a simulated-annealing temperature of ``ruin_temperature`` times the mean cost per
+    visit, cooling to zero. Under a ``solution_limit`` the rounds stop after as many rounds.
+    ``seed`` drives the rounds' random choices.
     """
 
     time_limit_s: float = 30.0
@@ -27,6 +42,14 @@ class SolveParams:
     balance_s_per_hour: int = 600
     emergency_delay_s_per_hour: int = 3600
     log_search: bool = False
+    protection: float = DEFAULT_PROTECTION
+    variation: Variation = DEFAULT_VARIATION
+    ruin_recreate: bool = True
+    first_search_share: float = 0.3
+    ruin_min: int = 5
+    ruin_max: int = 15
+    ruin_temperature: float = 0.01
+    seed: int = 0
 
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0:
@@ -36,5 +59,13 @@ class SolveParams:
         for name in ("preferred_engineer_s", "balance_s_per_hour", "emergency_delay_s_per_hour"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
+        if not 0 < self.first_search_share <= 1:
+            raise ValueError(f"first_search_share must be in (0, 1], got {self.first_search_share}")
+        if not 1 <= self.ruin_min <= self.ruin_max:
+            raise ValueError(f"need 1 <= ruin_min <= ruin_max, got {self.ruin_min}, {self.ruin_max}")
+        if self.ruin_temperature < 0:
+            raise ValueError(f"ruin_temperature must not be negative, got {self.ruin_temperature}")
+        if not 0 <= self.protection <= 2:
+            raise ValueError(f"protection must be in [0, 2], got {self.protection}")
         if not 0 < self.gls_lambda <= 10:
             raise ValueError(f"gls_lambda must be in (0, 10], got {self.gls_lambda}")

@@ -17,6 +17,7 @@ from solver.extract import dropped, extract_routes
 from solver.layout import build_layout
 from solver.model import build_model
 from solver.params import ProgressCallback, SolveParams
+from solver.search import run_search
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,14 @@ def _search_parameters(params: SolveParams) -> pywrapcp.DefaultRoutingSearchPara
         routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic
     )
     search.guided_local_search_lambda_coefficient = params.gls_lambda
+    # Insert the most valuable work first (emergencies, then promises): a day short of
+    # capacity otherwise fills up with ordinary work that the search rarely undoes.
+    order = search.local_cheapest_insertion_parameters
+    enum = order.DESCRIPTOR.fields_by_name["insertion_sorting_properties"].enum_type.values_by_name
+    order.insertion_sorting_properties[:] = [
+        enum["SORTING_PROPERTY_PENALTY"].number,
+        enum["SORTING_PROPERTY_ALLOWED_VEHICLES"].number,
+    ]
     search.time_limit.FromMilliseconds(int(params.time_limit_s * 1000))
     if params.solution_limit is not None:
         search.solution_limit = params.solution_limit
@@ -96,14 +105,14 @@ def solve(
     """
     params = params or SolveParams()
     started = time.monotonic()
-    layout = build_layout(problem)
+    layout = build_layout(problem, params.protection, params.variation)
     routes = []
     status, objective, solutions = "nothing to plan", None, 0
     if layout.vehicles and any(v.vehicles for v in layout.visits):
         model = build_model(layout, params)
         with _Progress(params, progress) as tracker:
             model.routing.AddAtSolutionCallback(lambda: tracker.on_solution(model.routing.CostVar().Value()))
-            solution = model.routing.SolveWithParameters(_search_parameters(params))
+            solution = run_search(layout, model, params, _search_parameters(params))
         status = _STATUS.get(model.routing.status(), str(model.routing.status()))
         solutions = tracker.solutions
         if solution is not None:
