@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -97,9 +98,15 @@ class _Progress:
 
 
 def solve(
-    problem: Problem, params: SolveParams | None = None, progress: ProgressCallback | None = None
+    problem: Problem,
+    params: SolveParams | None = None,
+    progress: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> SolveResult:
     """Plan the problem's days. Infeasible work comes back explained, never raised.
+
+    ``should_stop`` is asked at each solution found; once it answers true, the search ends
+    and the best plan found so far comes back.
 
     Every plan returned has passed :func:`dispatch.validate.validate`.
     """
@@ -111,7 +118,13 @@ def solve(
     if layout.vehicles and any(v.vehicles for v in layout.visits):
         model = build_model(layout, params)
         with _Progress(params, progress) as tracker:
-            model.routing.AddAtSolutionCallback(lambda: tracker.on_solution(model.routing.CostVar().Value()))
+
+            def at_solution() -> None:
+                tracker.on_solution(model.routing.CostVar().Value())
+                if should_stop is not None and should_stop():
+                    model.routing.solver().FinishCurrentSearch()
+
+            model.routing.AddAtSolutionCallback(at_solution)
             solution = run_search(layout, model, params, _search_parameters(params))
         status = _STATUS.get(model.routing.status(), str(model.routing.status()))
         solutions = tracker.solutions
