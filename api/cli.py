@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from api.summary import print_summary, print_violations
+from api.summary import print_punctuality, print_summary, print_violations
 from data.contract import load_scenario
 from data.generate import generate_city, write_scenario
 from data.plan_io import read_plan, write_plan
@@ -25,6 +25,7 @@ from data.schedule import write_schedules
 from data.travel import GeodesicTravel
 from dispatch.errors import InputError
 from dispatch.model import DEFAULT_ZONE, Problem
+from dispatch.punctuality import DEFAULT_PROTECTION, Variation, replay_plan
 from dispatch.validate import validate
 from solver.params import SolveParams
 from solver.solve import SolveResult, solve
@@ -38,6 +39,15 @@ err = Console(stderr=True)
 Speed = Annotated[float, typer.Option(help="Driving speed on roads, km/h.")]
 Circuity = Annotated[float, typer.Option(help="Road km per straight-line km.")]
 Zone = Annotated[str, typer.Option(help="Time zone of the service area.")]
+Protection = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        max=2.0,
+        help="Share of the worst-case drive and repair overrun every promise is protected against "
+        "(0 plans on expected times only).",
+    ),
+]
 
 
 def _dates(first: date, days: int) -> list[date]:
@@ -95,6 +105,7 @@ def plan(
     speed: Speed = 30.0,
     circuity: Circuity = 1.3,
     zone: Zone = DEFAULT_ZONE,
+    protection: Protection = DEFAULT_PROTECTION,
 ) -> None:
     """Plan the requests of SCENARIO; write the plan JSON and per-branch schedules."""
     try:
@@ -103,7 +114,9 @@ def plan(
         err.print(f"error: --date {date_!r} is not a date YYYY-MM-DD")
         raise typer.Exit(2) from exc
     problem = _load(scenario, _dates(first, days), speed, circuity, zone)
-    result = _solve_with_bar(problem, SolveParams(time_limit_s=time_limit, solution_limit=solution_limit))
+    result = _solve_with_bar(
+        problem, SolveParams(time_limit_s=time_limit, solution_limit=solution_limit, protection=protection)
+    )
     written = _write_outputs(problem, result, out_path)
     print_summary(out, result.plan, result.status, result.seconds)
     out.print("wrote " + ", ".join(str(p) for p in written))
@@ -140,6 +153,7 @@ def demo(
     out_dir: Annotated[
         Path | None, typer.Option("--out-dir", help="Keep the scenario and plan here.")
     ] = None,
+    protection: Protection = DEFAULT_PROTECTION,
 ) -> None:
     """Generate a seeded demo city, plan tomorrow and print the summary."""
     tomorrow = date.today() + timedelta(days=1)
@@ -151,10 +165,37 @@ def demo(
         f"demo city: {len(problem.branches)} branches, {len(problem.engineers)} engineers, "
         f"{len(problem.requests)} requests for {tomorrow} (scenario in {scenario})"
     )
-    result = _solve_with_bar(problem, SolveParams(time_limit_s=time_limit))
+    result = _solve_with_bar(problem, SolveParams(time_limit_s=time_limit, protection=protection))
     written = _write_outputs(problem, result, folder / "plan.json")
     print_summary(out, result.plan, result.status, result.seconds)
     out.print("wrote " + ", ".join(str(p) for p in written))
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[Path, typer.Argument(help="Folder of contract CSVs, or one .xlsx workbook.")],
+    plan_path: Annotated[Path, typer.Argument(help="The plan JSON to replay.")],
+    runs: Annotated[int, typer.Option(min=1, max=100_000, help="Replays of each route.")] = 500,
+    travel_noise: Annotated[
+        float, typer.Option(min=0.0, max=0.95, help="Each leg's travel times U[1-t, 1+t].")
+    ] = 0.25,
+    service_noise: Annotated[
+        float, typer.Option(min=0.0, max=0.95, help="Each visit's service times U[1-s, 1+s].")
+    ] = 0.20,
+    seed: Annotated[int, typer.Option(help="Seed of the random draws.")] = 0,
+    zone: Zone = DEFAULT_ZONE,
+) -> None:
+    """Replay a plan under travel and service variation: who starts inside the slot, who gets home late."""
+    try:
+        plan_ = read_plan(plan_path, ZoneInfo(zone))
+    except ValueError as exc:
+        _fail(exc)
+    problem = _load(scenario, list(plan_.dates), 30.0, 1.3, zone)
+    if violations := validate(problem, plan_):
+        print_violations(out, violations)
+        raise typer.Exit(1)
+    figures = replay_plan(problem, plan_, Variation(travel_noise, service_noise), runs, seed)
+    print_punctuality(out, figures, runs)
 
 
 def main() -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from dispatch.plan import Plan
+from dispatch.punctuality import Punctuality
 from dispatch.validate import Violation
 
 
@@ -65,3 +67,20 @@ def print_violations(console: Console, violations: list[Violation]) -> None:
     for v in violations:
         console.print(str(v), markup=False, highlight=False)
     console.print(f"{len(violations)} violation(s)" if violations else "valid: no violations")
+
+
+def print_punctuality(console: Console, figures: Mapping[str, Punctuality], runs: int) -> None:
+    """On-time share, lateness of late visits and overtime, overall and per branch."""
+    table = Table(title=f"Replayed {runs} times per route")
+    for col in ("", "visits", "on time", "late: mean min", "late: p95 min", "routes past shift end"):
+        table.add_column(col, justify="right" if col else "left")
+    for name, f in figures.items():
+        table.add_row(
+            "overall" if name == "all" else name,
+            str(f.visits),
+            f"{100 * f.on_time_share:.2f}%",
+            f"{f.late_mean_minutes:.1f}",
+            f"{f.late_p95_minutes:.1f}",
+            f"{100 * f.overtime_share:.1f}%",
+        )
+    console.print(table)

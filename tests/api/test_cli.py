@@ -154,3 +154,25 @@ def test_demo_plans_a_generated_city(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "assigned" in result.output
     assert (tmp_path / "plan.json").exists()
+
+
+def test_simulate_replays_the_plan(scenario: Path, planned: tuple[Path, str]) -> None:
+    """`simulate` prints the on-time share and overtime, overall and per branch, the same for the same seed."""
+    args = ["simulate", str(scenario), str(planned[0]), "--runs", "50", "--seed", "4"]
+    first, second = runner.invoke(app, args), runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert first.output == second.output
+    for words in ("on time", "overall", "B01", "routes past shift end"):
+        assert words in first.output
+
+
+def test_simulate_refuses_an_invalid_plan(scenario: Path, planned: tuple[Path, str], tmp_path: Path) -> None:
+    """A plan that breaks the rules is not replayed: its violations are listed, exit 1."""
+    doc = json.loads(planned[0].read_text(encoding="utf-8"))
+    route = next(r for r in doc["routes"] if r["stops"])
+    route["stops"] = route["stops"][:-1]
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(doc), encoding="utf-8")
+    result = runner.invoke(app, ["simulate", str(scenario), str(broken)])
+    assert result.exit_code == 1
+    assert "missing_request" in result.output
