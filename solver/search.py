@@ -1,0 +1,244 @@
+"""The search around OR-Tools: a guided local search, then ruin and recreate.
+
+OR-Tools' guided local search stalls on long, loose routes (Solomon's R2 and RC2 classes
+end 8-15 % above the best-known distances after ten seconds). So the budget is split: a
+share goes to OR-Tools' own search, the rest to an iterated local search of our own that
+uses OR-Tools as its engine. Each round removes a few visits close to a random one (the
+*ruin*), loads the remaining routes as an assignment, and lets OR-Tools' local search put
+the removed visits back and polish (the *recreate*: its insertion operators and the drop
+penalties do it, so every rule of the model is kept). A round's result replaces the
+current solution when it is better, or by a simulated-annealing draw when slightly worse.
+
+Everything goes through the same routing model, so breaks, skills, slots, capacities and
+optional visits are honoured exactly as in the first search.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import pairwise
+
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from solver.layout import Layout
+from solver.model import Model
+from solver.params import SolveParams
+
+log = logging.getLogger(__name__)
+
+_ON, _OFF = 3, 2  # OR-Tools' OptionalBoolean BOOL_TRUE, BOOL_FALSE
+
+#: Routing indices of each vehicle's visits, in order (starts and ends left out).
+Routes = list[list[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A solution as plain values: its routes, objective, visit times and breaks.
+
+    Times are kept so that a ruined solution loads without a search: OR-Tools can fail to
+    re-time long routes with wide windows on its own (its restore is a depth-first search).
+    """
+
+    routes: Routes
+    objective: int
+    times: dict[int, int]
+    breaks: dict[int, int]
+
+
+def found_of(model: Model, solution: pywrapcp.Assignment) -> Found:
+    """The plain values of ``solution``."""
+    routing, dim = model.routing, model.time
+    routes = routes_of(model, solution)
+    times = {}
+    for k, route in enumerate(routes):
+        for index in (routing.Start(k), *route, routing.End(k)):
+            times[index] = solution.Value(dim.CumulVar(index))
+    breaks = {k: solution.StartValue(var) for k, var in model.breaks.items()}
+    return Found(routes, solution.ObjectiveValue(), times, breaks)
+
+
+def _descent_parameters(seconds: float) -> pywrapcp.DefaultRoutingSearchParameters:
+    """A plain descent with every default operator, insertion of unperformed visits included."""
+    search = pywrapcp.DefaultRoutingSearchParameters()
+    search.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    search.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
+    return search
+
+
+def _recreate_parameters(seconds: float) -> pywrapcp.DefaultRoutingSearchParameters:
+    """A descent that only inserts unperformed visits, cheapest insertion first."""
+    search = _descent_parameters(seconds)
+    operators = search.local_search_operators
+    for field in operators.DESCRIPTOR.fields:
+        setattr(operators, field.name, _OFF)
+    operators.use_relocate_path_global_cheapest_insertion_insert_unperformed = _ON
+    operators.use_make_active = _ON
+    return search
+
+
+def routes_of(model: Model, solution: pywrapcp.Assignment) -> Routes:
+    """The visits of every vehicle of ``solution``, as routing indices."""
+    routing = model.routing
+    routes = []
+    for k in range(routing.vehicles()):
+        index, route = routing.Start(k), []
+        while True:
+            index = solution.Value(routing.NextVar(index))
+            if routing.IsEnd(index):
+                break
+            route.append(index)
+        routes.append(route)
+    return routes
+
+
+class _Neighbours:
+    """Visits by closeness (travel both ways), computed per seed on first use."""
+
+    def __init__(self, layout: Layout, model: Model) -> None:
+        self.seconds = layout.travel.seconds
+        self.manager = model.manager
+        self.cache: dict[int, list[int]] = {}
+
+    def of(self, seed: int, among: list[int]) -> list[int]:
+        """Routing indices of ``among`` sorted by closeness to ``seed`` (itself first)."""
+        if seed not in self.cache:
+            node = self.manager.IndexToNode
+            a = node(seed)
+            self.cache[seed] = sorted(
+                among, key=lambda j: self.seconds[a][node(j)] + self.seconds[node(j)][a]
+            )
+        return self.cache[seed]
+
+
+def _ruin(found: Found, near: _Neighbours, rnd: random.Random, params: SolveParams) -> Found:
+    """The solution without a random visit and the visits closest to it."""
+    served = sorted(i for r in found.routes for i in r)
+    if not served:
+        return found
+    seed = rnd.choice(served)
+    k = rnd.randint(params.ruin_min, params.ruin_max)
+    gone = set(near.of(seed, served)[:k])
+    routes = [[i for i in r if i not in gone] for r in found.routes]
+    return Found(routes, found.objective, found.times, found.breaks)
+
+
+def _assignment(model: Model, found: Found) -> pywrapcp.Assignment:
+    """Successors, visit times and breaks of ``found`` as an OR-Tools assignment.
+
+    Removing visits only makes later arrivals earlier (waiting absorbs the difference), so
+    the kept times stay valid; visits left out become inactive.
+    """
+    routing, dim = model.routing, model.time
+    start = routing.solver().Assignment()
+    for k, route in enumerate(found.routes):
+        chain = [routing.Start(k), *route, routing.End(k)]
+        for a, b in pairwise(chain):
+            start.Add(routing.NextVar(a))
+            start.SetValue(routing.NextVar(a), b)
+        for index in chain:
+            start.Add(dim.CumulVar(index))
+            start.SetValue(dim.CumulVar(index), found.times[index])
+    served = {i for r in found.routes for i in r}
+    for index in range(routing.Size()):
+        if not routing.IsStart(index) and index not in served:
+            start.Add(routing.NextVar(index))
+            start.SetValue(routing.NextVar(index), index)
+    for k, var in model.breaks.items():
+        start.Add(var)
+        start.SetStartValue(var, found.breaks[k])
+        start.SetDurationValue(var, var.DurationMin())
+        start.SetEndValue(var, found.breaks[k] + var.DurationMin())
+        start.SetPerformedValue(var, 1)
+    return start
+
+
+def _resolve(
+    model: Model, found: Found, search: pywrapcp.DefaultRoutingSearchParameters
+) -> pywrapcp.Assignment | None:
+    """Load ``found`` as an assignment and run ``search`` from it."""
+    return model.routing.SolveFromAssignmentWithParameters(_assignment(model, found), search)
+
+
+def _left(deadline: float) -> float:
+    return max(0.001, deadline - time.monotonic())
+
+
+def ruin_and_recreate(
+    layout: Layout,
+    model: Model,
+    params: SolveParams,
+    found: Found,
+    deadline: float,
+    should_stop: Callable[[], bool] | None = None,
+) -> Found:
+    """Iterated ruin and recreate from ``found`` until the deadline, the round limit or a stop."""
+    rnd = random.Random(params.seed)
+    near = _Neighbours(layout, model)
+    best = current = found
+    visits = max(1, sum(len(r) for r in found.routes))
+    started = time.monotonic()
+    span = max(1e-3, deadline - started)
+    rounds = failed = 0
+    while time.monotonic() < deadline:
+        if params.solution_limit is not None and rounds >= params.solution_limit:
+            break
+        if should_stop is not None and should_stop():
+            break
+        rounds += 1
+        result = _resolve(model, _ruin(current, near, rnd, params), _recreate_parameters(_left(deadline)))
+        if result is not None:
+            result = _resolve(model, found_of(model, result), _descent_parameters(_left(deadline)))
+        if result is None:
+            failed += 1
+            continue
+        candidate = found_of(model, result)
+        progress = (time.monotonic() - started) / span
+        temperature = params.ruin_temperature * current.objective / visits * max(0.0, 1.0 - progress)
+        worse = candidate.objective - current.objective
+        if worse < 0 or (temperature > 0 and rnd.random() < math.exp(-worse / temperature)):
+            current = candidate
+        if candidate.objective < best.objective:
+            best = candidate
+    log.debug(
+        "ruin and recreate: %d rounds (%d failed), %s -> %s", rounds, failed, found.objective, best.objective
+    )
+    return best
+
+
+def run_search(
+    layout: Layout,
+    model: Model,
+    params: SolveParams,
+    first: pywrapcp.DefaultRoutingSearchParameters,
+    should_stop: Callable[[], bool] | None = None,
+) -> pywrapcp.Assignment | None:
+    """OR-Tools' search ``first`` for a share of the budget, then ruin and recreate.
+
+    Without ``ruin_recreate`` this is ``first`` alone, for the whole budget. ``should_stop``
+    is asked between rounds; a true answer keeps the best found so far.
+    """
+    if not params.ruin_recreate:
+        return model.routing.SolveWithParameters(first)
+    deadline = time.monotonic() + params.time_limit_s
+    first.time_limit.FromMilliseconds(max(1, int(params.time_limit_s * params.first_search_share * 1000)))
+    solution = model.routing.SolveWithParameters(first)
+    if solution is None:
+        return None
+    start = found_of(model, solution)
+    if should_stop is not None and should_stop():
+        return solution
+    best = ruin_and_recreate(layout, model, params, start, deadline, should_stop)
+    return restore(model, best) or restore(model, start)
+
+
+def restore(model: Model, found: Found) -> pywrapcp.Assignment | None:
+    """The full assignment of ``found`` (times set by the model's finalizers)."""
+    search = _descent_parameters(60.0)
+    search.solution_limit = 1
+    return _resolve(model, found, search)
