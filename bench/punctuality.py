@@ -49,7 +49,7 @@ def measure(problem: Problem, protection: float, limit: float, runs: int) -> dic
 
 def table(title: str, rows: list[dict[str, Any]]) -> list[str]:
     """A markdown table of one size, with km relative to the plain plan."""
-    plain = rows[0]
+    plain = rows[0] if rows[0]["km"] else {"km": float("nan")}
     lines = [
         f"#### {title}",
         "",

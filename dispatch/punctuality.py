@@ -34,7 +34,7 @@ class Variation:
 DEFAULT_VARIATION = Variation()
 
 #: Default share of the worst case the planner protects every promise against.
-DEFAULT_PROTECTION = 0.5
+DEFAULT_PROTECTION = 0.25
 
 
 def stretch(spread: float, protection: float) -> float:
