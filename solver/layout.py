@@ -10,7 +10,6 @@ with the reserves; the plan reports expected times, which are never later.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -19,7 +18,7 @@ import numpy as np
 from dispatch.explain import Candidate, candidates
 from dispatch.model import Engineer, Location, Problem, Request, Shift
 from dispatch.plan import Reason, Unassigned
-from dispatch.punctuality import DEFAULT_VARIATION, Variation, stretch
+from dispatch.punctuality import DEFAULT_VARIATION, Variation, protected_seconds, stretch
 from dispatch.rules import service_tiers
 from dispatch.travel import TravelMatrix
 
@@ -126,12 +125,11 @@ def build_layout(
     on_road = stretch(variation.travel, protection)
     reserved = np.ceil(np.array(travel.seconds, dtype=float).reshape(len(points), len(points)) * on_road)
     reserved_travel: list[list[int]] = reserved.astype(np.int64).tolist()
-    on_site = stretch(variation.service, protection)
     worth = service_tiers(req for req, _ in placeable)
     visits: list[Visit] = []
     for req, cands in placeable:
         node = len(homes) + len(visits)
-        reserve = math.ceil(req.duration.total_seconds() * on_site)
+        reserve = protected_seconds(int(req.duration.total_seconds()), variation.service, protection)
         visit, why = _visit(
             req, node, reserve, cands, by_shift, vehicles, reserved_travel, origin, worth[req.request_id]
         )
