@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.cli_serve import apikey_create, serve
 from api.summary import print_punctuality, print_summary, print_violations
 from data.contract import load_scenario
 from data.generate import generate_city, write_scenario
@@ -196,6 +197,12 @@ def simulate(
         raise typer.Exit(1)
     figures = replay_plan(problem, plan_, Variation(travel_noise, service_noise), runs, seed)
     print_punctuality(out, figures, runs)
+
+
+app.command()(serve)
+apikey = typer.Typer(help="Keys of the HTTP service.", no_args_is_help=True)
+apikey.command("create")(apikey_create)
+app.add_typer(apikey, name="apikey")
 
 
 def main() -> None:

@@ -1,0 +1,109 @@
+"""The dependencies handlers declare: a session, the settings, the caller and their access."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.jobs import PlanJobs
+from api.security import Principal, Role, principal_of
+from api.settings import Settings
+from data.geocode import Locator
+from dispatch.travel import TravelModel
+
+_bearer = HTTPBearer(auto_error=False, description="An API key made with `dispatch apikey create`.")
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One unit of work per HTTP request: committed when the handler returns, else rolled back."""
+    with request.app.state.sessions() as session:
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        session.commit()
+
+
+def get_settings(request: Request) -> Settings:
+    """The running app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_jobs(request: Request) -> PlanJobs:
+    """The running app's plan-job runner."""
+    jobs: PlanJobs = request.app.state.jobs
+    return jobs
+
+
+def get_locator(request: Request) -> Locator:
+    """The running app's geocoder (with its rate limit and cache)."""
+    locator: Locator = request.app.state.locator
+    return locator
+
+
+def get_travel(request: Request) -> TravelModel:
+    """The travel model plans are made and checked with."""
+    travel: TravelModel = request.app.state.travel
+    return travel
+
+
+def get_zone(settings: Annotated[Settings, Depends(get_settings)]) -> ZoneInfo:
+    """The service area's time zone."""
+    return ZoneInfo(settings.zone)
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+JobsDep = Annotated[PlanJobs, Depends(get_jobs)]
+LocatorDep = Annotated[Locator, Depends(get_locator)]
+ZoneDep = Annotated[ZoneInfo, Depends(get_zone)]
+TravelDep = Annotated[TravelModel, Depends(get_travel)]
+
+
+def get_current_user(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    """The holder of the bearer key; 401 without a valid one."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "send an API key as Authorization: Bearer KEY",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    with request.app.state.sessions() as session:
+        principal = principal_of(session, credentials.credentials)
+    if principal is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown API key", {"WWW-Authenticate": "Bearer"})
+    return principal
+
+
+CurrentUser = Annotated[Principal, Depends(get_current_user)]
+
+
+def allow(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency admitting only ``roles`` (403 for the others)."""
+
+    def check(user: CurrentUser) -> Principal:
+        if user.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"the {user.role.value} role may not do this")
+        return user
+
+    return check
+
+
+Coordinator = Annotated[Principal, Depends(allow(Role.COORDINATOR))]
+Planner = Annotated[Principal, Depends(allow(Role.COORDINATOR, Role.PLANNER))]
+Reader = Annotated[Principal, Depends(allow(Role.COORDINATOR, Role.PLANNER, Role.BRANCH_MANAGER))]
+DeskReader = Annotated[Principal, Depends(allow(Role.COORDINATOR, Role.BRANCH_MANAGER))]
+
+
+def not_found(what: str) -> HTTPException:
+    """The answer for a resource that does not exist, or that the caller may not see."""
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"{what} not found")

@@ -1,0 +1,1 @@
+"""Wire schemas: what the API takes (``XCreate``, ``XUpdate``) and gives (``XPublic``)."""

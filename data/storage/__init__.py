@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 tables, the session factory, migrations and repositories."""
