@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from data._entities import Context, branch, product, slot
@@ -38,10 +38,13 @@ class Scoped:
 
 
 def open_requests(session: Session, branches: Sequence[str] | None) -> list[RequestRow]:
-    """Requests not done or cancelled, of the given branches (nearest branch) or of all."""
+    """Requests not done or cancelled, of the given branches (nearest branch) or of all.
+
+    Requests without a location have no branch yet: every plan lists them.
+    """
     query = select(RequestRow).where(RequestRow.status.not_in(CLOSED)).order_by(RequestRow.request_id)
     if branches is not None:
-        query = query.where(RequestRow.branch_id.in_(branches))
+        query = query.where(or_(RequestRow.branch_id.in_(branches), RequestRow.branch_id.is_(None)))
     return list(session.scalars(query))
 
 

@@ -126,6 +126,7 @@ def update_request(
     """Apply an update made on ``version`` of the row; a stale version is a :class:`Conflict`."""
     if row.version != version:
         raise Conflict(f"request {row.request_id} is at version {row.version}, not {version}; reload it")
+    branches = list(session.scalars(select(BranchRow)))  # before any change: a query autoflushes
     if status is not None and status != row.status:
         if status not in TRANSITIONS[Status(row.status)]:
             raise Conflict(f"request {row.request_id} cannot go from {row.status} to {status.value}")
@@ -133,7 +134,7 @@ def update_request(
     for name, value in values.items():
         setattr(row, name, value)
     row.location_issue = location_issue
-    row.branch_id = nearest_branch(list(session.scalars(select(BranchRow))), row.lat, row.lon)
+    row.branch_id = nearest_branch(branches, row.lat, row.lon)
     row.updated_at = now()
     session.flush()
     return row
