@@ -89,7 +89,11 @@ class Locator:
             None
             if geocoder is None
             else RateLimiter(
-                geocoder.geocode, min_delay_seconds=min_delay_s, max_retries=1, error_wait_seconds=min_delay_s
+                geocoder.geocode,
+                min_delay_seconds=min_delay_s,
+                max_retries=1,
+                error_wait_seconds=min_delay_s,
+                swallow_exceptions=False,
             )
         )
 

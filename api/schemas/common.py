@@ -18,6 +18,8 @@ def _no_nul(text: str) -> str:
 Id = Annotated[str, StringConstraints(min_length=1, max_length=ID_LENGTH), AfterValidator(_no_nul)]
 Text = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_no_nul)]
 Number = Annotated[float, Field(allow_inf_nan=False)]
+#: On-site minutes: up to a week, as the contract reader accepts.
+Minutes = Annotated[float, Field(ge=0, le=7 * 24 * 60, allow_inf_nan=False)]
 
 
 class Problem(BaseModel):

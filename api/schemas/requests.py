@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import Id, Number, Text
+from api.schemas.common import Id, Minutes, Number, Text
 from data.storage.cells import FIELDS
 from data.storage.requests import Status
 
@@ -39,7 +39,7 @@ class RequestFields(BaseModel):
     lat: Number | None = None
     lon: Number | None = None
     fault: Text = ""
-    duration_min: Number | None = None
+    duration_min: Minutes | None = None
     required_skills: Text | list[Id] | None = None
     promised_date: Text | None = None
     promised_start: Text | None = None
