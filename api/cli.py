@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.cli_serve import apikey_create, serve
+from api.cli_vrptw import vrptw
 from api.summary import print_punctuality, print_summary, print_violations
 from data.contract import load_scenario
 from data.generate import generate_city, write_scenario
@@ -200,6 +201,7 @@ def simulate(
 
 
 app.command()(serve)
+app.command()(vrptw)
 apikey = typer.Typer(help="Keys of the HTTP service.", no_args_is_help=True)
 apikey.command("create")(apikey_create)
 app.add_typer(apikey, name="apikey")
