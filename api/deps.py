@@ -68,7 +68,7 @@ TravelDep = Annotated[TravelModel, Depends(get_travel)]
 
 
 def get_current_user(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     """The holder of the bearer key; 401 without a valid one."""
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -77,8 +77,7 @@ def get_current_user(
             "send an API key as Authorization: Bearer KEY",
             {"WWW-Authenticate": "Bearer"},
         )
-    with request.app.state.sessions() as session:
-        principal = principal_of(session, credentials.credentials)
+    principal = principal_of(session, credentials.credentials)
     if principal is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown API key", {"WWW-Authenticate": "Bearer"})
     return principal

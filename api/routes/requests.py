@@ -17,7 +17,7 @@ from api.schemas.requests import RequestCreate, RequestPublic, RequestUpdate, ce
 from api.security import Principal
 from data._entities import Context
 from data.geocode import Locator
-from data.storage.cells import cells_of
+from data.storage.cells import cell, cells_of
 from data.storage.intake import parse_request, request_context
 from data.storage.models import RequestRow
 from data.storage.requests import (
@@ -39,8 +39,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": Message}, 403: {"mode
 
 def public(row: RequestRow, user: Principal, zone: ZoneInfo) -> RequestPublic:
     """The stored request as ``user`` may see it."""
-    cells = cells_of("requests", row, zone)
-    text = {k: cells[k] or None for k in _AS_TEXT}
+    text = {k: cell(getattr(row, k), zone) or None for k in _AS_TEXT}
     plain = {k: getattr(row, k) for k in RequestPublic.model_fields if k not in text}
     personal = {"phone": user.mask_phone(row.phone), "address": user.address(row.address)}
     stamps = {k: utc(getattr(row, k)) for k in ("created_at", "updated_at")}

@@ -13,22 +13,16 @@ from api.schemas.scenario import RoutePublic, RouteStopPublic
 from api.security import Principal
 from data.ics import Visit, day_calendar
 from data.storage.models import BranchRow, EngineerRow, RequestRow
-from data.storage.plans import current_plan
+from data.storage.plans import route_in_force
 
 
 def route_of(session: Session, engineer: EngineerRow, day: date, user: Principal) -> RoutePublic:
     """The engineer's route on ``day`` in the plan in force (no stops when the plan gives none)."""
-    plan = current_plan(session, day, engineer.branch_id)
-    if plan is None:
+    found = route_in_force(session, day, engineer.branch_id, engineer.engineer_id)
+    if found is None:
         raise not_found(f"a plan in force on {day} for branch {engineer.branch_id}")
-    found = [
-        r
-        for r in plan.document.get("routes", [])
-        if r.get("engineer_id") == engineer.engineer_id and r.get("date") == day.isoformat()
-    ]
-    route: dict[str, Any] = (
-        found[0] if found else {"stops": [], "return_travel_minutes": 0.0, "return_travel_km": 0.0}
-    )
+    current, stored = found
+    route: dict[str, Any] = stored or {"stops": [], "return_travel_minutes": 0.0, "return_travel_km": 0.0}
     ids = [s["request_id"] for s in route["stops"]]
     work = {
         r.request_id: r for r in session.scalars(select(RequestRow).where(RequestRow.request_id.in_(ids)))
@@ -36,7 +30,7 @@ def route_of(session: Session, engineer: EngineerRow, day: date, user: Principal
     home = _home(session, engineer)
     stops = [_stop(s, work.get(s["request_id"]), user) for s in route["stops"]]
     fields = {
-        "engineer_id": engineer.engineer_id, "date": day, "plan_id": plan.id, "version": plan.version,
+        "engineer_id": engineer.engineer_id, "date": day, "plan_id": current.plan_id, "version": current.version,
         "home_lat": home[0], "home_lon": home[1], "break": route.get("break"), "stops": stops,
         "return_travel_minutes": route["return_travel_minutes"], "return_travel_km": route["return_travel_km"],
     }  # fmt: skip

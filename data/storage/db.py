@@ -14,18 +14,27 @@ from sqlalchemy.orm import Session, sessionmaker
 ROOT = Path(__file__).resolve().parents[2]
 
 
+#: Connections kept open: as many as the server's worker threads may use at once.
+POOL = {"pool_size": 20, "max_overflow": 30}
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and enforced foreign keys."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+        pool = POOL if ":memory:" not in url and "isolation_level" not in kwargs else {}
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **pool, **kwargs
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
+        with engine.connect() as connection:  # WAL is a property of the file: set once
+            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    pool = POOL if "isolation_level" not in kwargs else {}
+    return create_engine(url, pool_pre_ping=True, **pool, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -41,8 +41,19 @@ class PlanRow(Base):
     version: Mapped[int]
     dates: Mapped[list[str]]
     branches: Mapped[list[str]]
-    document: Mapped[dict[str, Any]]
+    document: Mapped[dict[str, Any]] = mapped_column(deferred=True)
     created_at: Mapped[datetime]
+
+
+class PlanRouteRow(Base):
+    """One route of a stored plan, kept apart so that reading a route never loads the whole plan."""
+
+    __tablename__ = "plan_routes"
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    engineer_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    date: Mapped[date] = mapped_column(primary_key=True)
+    route: Mapped[dict[str, Any]]
 
 
 class CurrentPlanRow(Base):

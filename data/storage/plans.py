@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from data.storage.models import RequestRow
-from data.storage.models_ops import CurrentPlanRow, PlanJobRow, PlanRow
+from data.storage.models_ops import CurrentPlanRow, PlanJobRow, PlanRouteRow, PlanRow
 from data.storage.scenario import now
 
 #: Job states; the last three are final.
@@ -80,6 +80,12 @@ def store_plan(
         session.delete(current)
     session.flush()
     session.add_all(CurrentPlanRow(date=d, branch_id=b, plan_id=plan.id, version=version) for d, b in pairs)
+    session.add_all(
+        PlanRouteRow(
+            plan_id=plan.id, engineer_id=r["engineer_id"], date=date.fromisoformat(r["date"]), route=r
+        )
+        for r in document.get("routes", [])
+    )
     served = [s["request_id"] for r in document.get("routes", []) for s in r.get("stops", [])]
     if served:
         session.execute(
@@ -104,3 +110,14 @@ def current_plan(session: Session, day: date, branch_id: str) -> PlanRow | None:
     """The plan in force for one day and branch, if any."""
     current = session.get(CurrentPlanRow, (day, branch_id))
     return None if current is None else session.get(PlanRow, current.plan_id)
+
+
+def route_in_force(
+    session: Session, day: date, branch_id: str, engineer_id: str
+) -> tuple[CurrentPlanRow, dict[str, Any] | None] | None:
+    """The plan in force for the day and branch, and the engineer's route in it (``None`` when it has none)."""
+    current = session.get(CurrentPlanRow, (day, branch_id))
+    if current is None:
+        return None
+    row = session.get(PlanRouteRow, (current.plan_id, engineer_id, day))
+    return current, None if row is None else row.route

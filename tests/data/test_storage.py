@@ -15,7 +15,15 @@ from data.storage.db import make_sessions
 from data.storage.imports import Upload, import_files
 from data.storage.models import BranchRow, RequestRow
 from data.storage.models_ops import CurrentPlanRow, PlanJobRow
-from data.storage.plans import FAILED, RUNNING, create_job, current_plan, fail_interrupted, store_plan
+from data.storage.plans import (
+    FAILED,
+    RUNNING,
+    create_job,
+    current_plan,
+    fail_interrupted,
+    route_in_force,
+    store_plan,
+)
 from data.storage.problem import build_problem
 from data.storage.requests import Conflict, add_request, update_request
 from data.travel import GeodesicTravel
@@ -144,10 +152,8 @@ def test_a_stale_version_is_refused_even_between_two_sessions(engine: Engine) ->
 def test_plans_are_versioned_and_the_newest_is_in_force(engine: Engine) -> None:
     """Each plan for a day and branch gets the next version and replaces the one in force."""
     imported(engine)
-    doc = {
-        "dates": [DAY.isoformat()],
-        "routes": [{"engineer_id": "E001", "stops": [{"request_id": "R0001"}]}],
-    }
+    route = {"engineer_id": "E001", "date": DAY.isoformat(), "stops": [{"request_id": "R0001"}]}
+    doc = {"dates": [DAY.isoformat()], "routes": [route]}
     with make_sessions(engine).begin() as session:
         first = store_plan(session, doc, [DAY], ["B01"])
         second = store_plan(session, doc, [DAY], ["B01", "B02"])
@@ -157,6 +163,8 @@ def test_plans_are_versioned_and_the_newest_is_in_force(engine: Engine) -> None:
         assert session.scalar(select(func.count()).select_from(CurrentPlanRow)) == 2
         served = session.get(RequestRow, "R0001")
         assert served is not None and served.status == "planned"
+        found = route_in_force(session, DAY, "B02", "E001")
+        assert found is not None and found[0].plan_id == second.id and found[1] == route
 
 
 def test_a_restart_fails_the_jobs_it_interrupted(engine: Engine) -> None:
