@@ -15,9 +15,11 @@ import argparse
 import csv
 import json
 import logging
+import os
 import platform
 import re
 import statistics
+import sys
 import time
 from collections.abc import Sequence
 from datetime import date
@@ -195,15 +197,22 @@ def main(argv: Sequence[str] | None = None) -> None:
             _fmt(*_mean_gap([row], "vroom")),
             time.monotonic() - started,
         )
-    command = "python -m bench.vrptw " + " ".join(argv if argv is not None else __import__("sys").argv[1:])
+    command = "python -m bench.vrptw " + " ".join(argv if argv is not None else sys.argv[1:])
     runs = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     key = f"{args.set}@{args.time_limit:g}" + ("" if not args.instances else f"[{','.join(names)}]")
+    if not args.peers and key in runs:  # keep the peers' results of an earlier run of the same tables
+        earlier = {r["instance"]: r for r in runs[key]["rows"]}
+        for row in rows:
+            for peer in ("pyvrp", "vroom"):
+                if peer in earlier.get(row["instance"], {}):
+                    row[peer] = earlier[row["instance"]][peer]
+        command += f" (peers from: {runs[key]['command']})" if "pyvrp" in str(runs[key]["rows"][:1]) else ""
     runs[key] = {
         "set": args.set,
         "limit": args.time_limit,
         "seeds": args.seeds,
         "date": date.today().isoformat(),
-        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "command": command.strip(),
         "rows": rows,
     }

@@ -29,8 +29,11 @@ class SolveParams:
     ``ruin_recreate`` is on, rounds of ruin and recreate take the rest, each removing
     ``ruin_min``..``ruin_max`` neighbouring visits and accepting slightly worse results
     with a simulated-annealing temperature of ``ruin_temperature`` times the mean cost per
-    visit, cooling to zero. Under a ``solution_limit`` the rounds stop after as many rounds.
-    ``seed`` drives the rounds' random choices.
+    visit, cooling to zero; each round's descent considers the ``round_neighbours`` share
+    of the closest visits for its moves. Under a ``solution_limit`` the rounds stop after
+    as many rounds.
+    ``seed`` drives the rounds' random choices. ``workers`` > 1 runs that many searches at
+    once in forked processes (seeds ``seed``, ``seed + 1``, ...) and keeps the best.
     """
 
     time_limit_s: float = 30.0
@@ -45,11 +48,13 @@ class SolveParams:
     protection: float = DEFAULT_PROTECTION
     variation: Variation = DEFAULT_VARIATION
     ruin_recreate: bool = True
-    first_search_share: float = 0.3
-    ruin_min: int = 5
-    ruin_max: int = 15
+    first_search_share: float = 0.1
+    ruin_min: int = 10
+    ruin_max: int = 25
     ruin_temperature: float = 0.01
+    round_neighbours: float = 0.05
     seed: int = 0
+    workers: int = 1
 
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0:
@@ -65,6 +70,10 @@ class SolveParams:
             raise ValueError(f"need 1 <= ruin_min <= ruin_max, got {self.ruin_min}, {self.ruin_max}")
         if self.ruin_temperature < 0:
             raise ValueError(f"ruin_temperature must not be negative, got {self.ruin_temperature}")
+        if not 0 < self.round_neighbours <= 1:
+            raise ValueError(f"round_neighbours must be in (0, 1], got {self.round_neighbours}")
+        if not 1 <= self.workers <= 64:
+            raise ValueError(f"workers must be in 1..64, got {self.workers}")
         if not 0 <= self.protection <= 2:
             raise ValueError(f"protection must be in [0, 2], got {self.protection}")
         if not 0 < self.gls_lambda <= 10:

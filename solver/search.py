@@ -31,7 +31,6 @@ from solver.params import SolveParams
 
 log = logging.getLogger(__name__)
 
-_ON, _OFF = 3, 2  # OR-Tools' OptionalBoolean BOOL_TRUE, BOOL_FALSE
 
 #: Routing indices of each vehicle's visits, in order (starts and ends left out).
 Routes = list[list[int]]
@@ -41,8 +40,9 @@ Routes = list[list[int]]
 class Found:
     """A solution as plain values: its routes, objective, visit times and breaks.
 
-    Times are kept so that a ruined solution loads without a search: OR-Tools can fail to
-    re-time long routes with wide windows on its own (its restore is a depth-first search).
+    Times are kept so that the best solution reloads exactly as found, without a search:
+    OR-Tools can fail to re-time long routes with wide windows on its own (its restore is a
+    depth-first search).
     """
 
     routes: Routes
@@ -63,22 +63,25 @@ def found_of(model: Model, solution: pywrapcp.Assignment) -> Found:
     return Found(routes, solution.ObjectiveValue(), times, breaks)
 
 
-def _descent_parameters(seconds: float) -> pywrapcp.DefaultRoutingSearchParameters:
-    """A plain descent with every default operator, insertion of unperformed visits included."""
+#: Share of the rounds whose ruin also empties the shortest route.
+ROUTE_RUIN = 0.2
+
+#: Fewest neighbours a move of a round considers, however small the ratio.
+MIN_NEIGHBOURS = 8
+
+
+def _descent_parameters(seconds: float, neighbours: float = 1.0) -> pywrapcp.DefaultRoutingSearchParameters:
+    """A plain descent with every default operator, insertion of unperformed visits included.
+
+    ``neighbours`` is the share of the closest visits a move considers: a small share makes
+    each round's descent several times faster at little loss.
+    """
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
     search.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
-    return search
-
-
-def _recreate_parameters(seconds: float) -> pywrapcp.DefaultRoutingSearchParameters:
-    """A descent that only inserts unperformed visits, cheapest insertion first."""
-    search = _descent_parameters(seconds)
-    operators = search.local_search_operators
-    for field in operators.DESCRIPTOR.fields:
-        setattr(operators, field.name, _OFF)
-    operators.use_relocate_path_global_cheapest_insertion_insert_unperformed = _ON
-    operators.use_make_active = _ON
+    if neighbours < 1.0:
+        search.ls_operator_neighbors_ratio = neighbours
+        search.ls_operator_min_neighbors = MIN_NEIGHBOURS
     return search
 
 
@@ -117,22 +120,33 @@ class _Neighbours:
 
 
 def _ruin(found: Found, near: _Neighbours, rnd: random.Random, params: SolveParams) -> Found:
-    """The solution without a random visit and the visits closest to it."""
+    """The solution without a random visit and the visits closest to it.
+
+    Now and then (``ROUTE_RUIN`` of the rounds) the seed's whole route goes too when it is
+    short, so that the search can try with one vehicle fewer.
+    """
     served = sorted(i for r in found.routes for i in r)
     if not served:
         return found
     seed = rnd.choice(served)
     k = rnd.randint(params.ruin_min, params.ruin_max)
     gone = set(near.of(seed, served)[:k])
+    if rnd.random() < ROUTE_RUIN:
+        used = [r for r in found.routes if r]
+        shortest = min(used, key=len)
+        if len(shortest) <= params.ruin_max:
+            gone.update(shortest)
     routes = [[i for i in r if i not in gone] for r in found.routes]
     return Found(routes, found.objective, found.times, found.breaks)
 
 
-def _assignment(model: Model, found: Found) -> pywrapcp.Assignment:
-    """Successors, visit times and breaks of ``found`` as an OR-Tools assignment.
+def _assignment(model: Model, found: Found, exact: bool) -> pywrapcp.Assignment:
+    """The successors of ``found`` as an OR-Tools assignment; visits left out are inactive.
 
-    Removing visits only makes later arrivals earlier (waiting absorbs the difference), so
-    the kept times stay valid; visits left out become inactive.
+    ``exact`` also fixes the visit times and breaks found, which loads a solution as it was
+    without any search (OR-Tools' own re-timing, a depth-first search, can fail on long
+    routes with wide windows). A search from a ruined solution must leave them free: a move
+    is judged with the values the assignment holds, and old times would forbid most moves.
     """
     routing, dim = model.routing, model.time
     start = routing.solver().Assignment()
@@ -141,28 +155,30 @@ def _assignment(model: Model, found: Found) -> pywrapcp.Assignment:
         for a, b in pairwise(chain):
             start.Add(routing.NextVar(a))
             start.SetValue(routing.NextVar(a), b)
-        for index in chain:
-            start.Add(dim.CumulVar(index))
-            start.SetValue(dim.CumulVar(index), found.times[index])
+        if exact:
+            for index in chain:
+                start.Add(dim.CumulVar(index))
+                start.SetValue(dim.CumulVar(index), found.times[index])
     served = {i for r in found.routes for i in r}
     for index in range(routing.Size()):
         if not routing.IsStart(index) and index not in served:
             start.Add(routing.NextVar(index))
             start.SetValue(routing.NextVar(index), index)
-    for k, var in model.breaks.items():
-        start.Add(var)
-        start.SetStartValue(var, found.breaks[k])
-        start.SetDurationValue(var, var.DurationMin())
-        start.SetEndValue(var, found.breaks[k] + var.DurationMin())
-        start.SetPerformedValue(var, 1)
+    if exact:
+        for k, var in model.breaks.items():
+            start.Add(var)
+            start.SetStartValue(var, found.breaks[k])
+            start.SetDurationValue(var, var.DurationMin())
+            start.SetEndValue(var, found.breaks[k] + var.DurationMin())
+            start.SetPerformedValue(var, 1)
     return start
 
 
 def _resolve(
-    model: Model, found: Found, search: pywrapcp.DefaultRoutingSearchParameters
+    model: Model, found: Found, search: pywrapcp.DefaultRoutingSearchParameters, exact: bool = False
 ) -> pywrapcp.Assignment | None:
     """Load ``found`` as an assignment and run ``search`` from it."""
-    return model.routing.SolveFromAssignmentWithParameters(_assignment(model, found), search)
+    return model.routing.SolveFromAssignmentWithParameters(_assignment(model, found, exact), search)
 
 
 def _left(deadline: float) -> float:
@@ -191,9 +207,8 @@ def ruin_and_recreate(
         if should_stop is not None and should_stop():
             break
         rounds += 1
-        result = _resolve(model, _ruin(current, near, rnd, params), _recreate_parameters(_left(deadline)))
-        if result is not None:
-            result = _resolve(model, found_of(model, result), _descent_parameters(_left(deadline)))
+        descent = _descent_parameters(_left(deadline), params.round_neighbours)
+        result = _resolve(model, _ruin(current, near, rnd, params), descent)
         if result is None:
             failed += 1
             continue
@@ -211,7 +226,7 @@ def ruin_and_recreate(
     return best
 
 
-def run_search(
+def search_one(
     layout: Layout,
     model: Model,
     params: SolveParams,
@@ -237,8 +252,23 @@ def run_search(
     return restore(model, best) or restore(model, start)
 
 
+def run_search(
+    layout: Layout,
+    model: Model,
+    params: SolveParams,
+    first: pywrapcp.DefaultRoutingSearchParameters,
+    should_stop: Callable[[], bool] | None = None,
+) -> pywrapcp.Assignment | None:
+    """The search of ``params``: :func:`search_one`, or a portfolio of ``workers`` of them."""
+    if params.workers > 1:
+        from solver.portfolio import run_portfolio
+
+        return run_portfolio(layout, model, params, first, should_stop)
+    return search_one(layout, model, params, first, should_stop)
+
+
 def restore(model: Model, found: Found) -> pywrapcp.Assignment | None:
-    """The full assignment of ``found`` (times set by the model's finalizers)."""
+    """The full assignment of ``found``: its own times, else times set by the finalizers."""
     search = _descent_parameters(60.0)
     search.solution_limit = 1
-    return _resolve(model, found, search)
+    return _resolve(model, found, search, exact=True) or _resolve(model, found, search)
