@@ -1,8 +1,11 @@
-"""The dependencies handlers declare: a session, the settings, the caller and their access."""
+"""The dependencies handlers declare: a session, the settings, the caller and their access.
+
+Those that never block are ``async``, so that FastAPI runs them without a trip to its threadpool.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -30,31 +33,31 @@ def get_session(request: Request) -> Iterator[Session]:
         session.commit()
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The running app's settings."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_jobs(request: Request) -> PlanJobs:
+async def get_jobs(request: Request) -> PlanJobs:
     """The running app's plan-job runner."""
     jobs: PlanJobs = request.app.state.jobs
     return jobs
 
 
-def get_locator(request: Request) -> Locator:
+async def get_locator(request: Request) -> Locator:
     """The running app's geocoder (with its rate limit and cache)."""
     locator: Locator = request.app.state.locator
     return locator
 
 
-def get_travel(request: Request) -> TravelModel:
+async def get_travel(request: Request) -> TravelModel:
     """The travel model plans are made and checked with."""
     travel: TravelModel = request.app.state.travel
     return travel
 
 
-def get_zone(settings: Annotated[Settings, Depends(get_settings)]) -> ZoneInfo:
+async def get_zone(settings: Annotated[Settings, Depends(get_settings)]) -> ZoneInfo:
     """The service area's time zone."""
     return ZoneInfo(settings.zone)
 
@@ -86,10 +89,10 @@ def get_current_user(
 CurrentUser = Annotated[Principal, Depends(get_current_user)]
 
 
-def allow(*roles: Role) -> Callable[[Principal], Principal]:
-    """A dependency admitting only ``roles`` (403 for the others)."""
+def allow(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency admitting only ``roles`` (403 for the others); async, as it never blocks."""
 
-    def check(user: CurrentUser) -> Principal:
+    async def check(user: CurrentUser) -> Principal:
         if user.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"the {user.role.value} role may not do this")
         return user
