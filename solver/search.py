@@ -189,13 +189,19 @@ def ruin_and_recreate(
     layout: Layout,
     model: Model,
     params: SolveParams,
-    found: Found,
+    solution: pywrapcp.Assignment,
     deadline: float,
     should_stop: Callable[[], bool] | None = None,
-) -> Found:
-    """Iterated ruin and recreate from ``found`` until the deadline, the round limit or a stop."""
+) -> pywrapcp.Assignment:
+    """Iterated ruin and recreate from ``solution`` until the deadline, the round limit or a stop.
+
+    Returns a copy of the best assignment met (the solver reuses the one it hands out).
+    """
     rnd = random.Random(params.seed)
     near = _Neighbours(layout, model)
+    keep = model.routing.solver().Assignment
+    kept = keep(solution)
+    found = found_of(model, solution)
     best = current = found
     visits = max(1, sum(len(r) for r in found.routes))
     started = time.monotonic()
@@ -219,11 +225,11 @@ def ruin_and_recreate(
         if worse < 0 or (temperature > 0 and rnd.random() < math.exp(-worse / temperature)):
             current = candidate
         if candidate.objective < best.objective:
-            best = candidate
+            best, kept = candidate, keep(result)
     log.debug(
         "ruin and recreate: %d rounds (%d failed), %s -> %s", rounds, failed, found.objective, best.objective
     )
-    return best
+    return kept
 
 
 def search_one(
@@ -243,13 +249,14 @@ def search_one(
     deadline = time.monotonic() + params.time_limit_s
     first.time_limit.FromMilliseconds(max(1, int(params.time_limit_s * params.first_search_share * 1000)))
     solution = model.routing.SolveWithParameters(first)
-    if solution is None:
-        return None
-    start = found_of(model, solution)
+    if solution is None or not any(found_of(model, solution).routes):
+        # The share ran out before the first solution was complete (a large day): give the
+        # whole budget to OR-Tools' own search, as without ruin and recreate.
+        first.time_limit.FromMilliseconds(max(1, int(_left(deadline) * 1000)))
+        return model.routing.SolveWithParameters(first)
     if should_stop is not None and should_stop():
         return solution
-    best = ruin_and_recreate(layout, model, params, start, deadline, should_stop)
-    return restore(model, best) or restore(model, start)
+    return ruin_and_recreate(layout, model, params, solution, deadline, should_stop)
 
 
 def run_search(
@@ -268,7 +275,15 @@ def run_search(
 
 
 def restore(model: Model, found: Found) -> pywrapcp.Assignment | None:
-    """The full assignment of ``found``: its own times, else times set by the finalizers."""
+    """The full assignment of ``found`` with its own times, or None when it does not load.
+
+    OR-Tools answers a start it cannot load with its fallback (every visit left out), so
+    the objective is compared too.
+    """
     search = _descent_parameters(60.0)
     search.solution_limit = 1
-    return _resolve(model, found, search, exact=True) or _resolve(model, found, search)
+    for exact in (True, False):
+        loaded = _resolve(model, found, search, exact)
+        if loaded is not None and loaded.ObjectiveValue() == found.objective:
+            return loaded
+    return None
