@@ -41,7 +41,9 @@ def started() -> Iterator[tuple[TestClient, dict[str, str]]]:
 
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_input_makes_a_server_error(case: schemathesis.Case, started: tuple[TestClient, dict[str, str]]) -> None:
+def test_no_input_makes_a_server_error(
+    case: schemathesis.Case, started: tuple[TestClient, dict[str, str]]
+) -> None:
     """Whatever the body, path or query, the answer is below 500."""
     response = case.call(headers=started[1])
     assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text[:500]}"
