@@ -275,7 +275,7 @@ def _report(rows: list[str], args: argparse.Namespace) -> str:
         f"`python -m bench.service_load` — {args.clients} concurrent clients on loopback, {args.seconds:.0f} s per run, against "
         f"`dispatch serve` (one uvicorn process) on a database of {args.requests:,} requests (the demo network, 60 engineers, "
         "its first day planned). Calls: 70 % an engineer's route (JSON), 15 % a branch's requests of the day (50 a page), "
-        "15 % a new request posted. *Paced*: each client pauses {args.think:g} s on average (exponential) between calls; "
+        f"15 % a new request posted. *Paced*: each client pauses {args.think:g} s on average (exponential) between calls; "
         "*saturated*: no pause, so latency is the queue of 50 callers over the throughput. Client and server share "
         "the machine's 2 cores (with other work on them). Latency in ms.",
         "",
