@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from api.deps import Coordinator, SessionDep, ZoneDep
 from api.schemas.common import Message, Problem
 from data.storage.imports import Upload, import_files
+from dispatch.errors import InputError, InputProblem
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
@@ -45,5 +46,12 @@ def create_import(
 ) -> ImportResult:
     """Store the contract's files: each table sent is upserted by key, after checking the whole."""
     uploads = [Upload(f.filename or "unnamed", f.file.read(MAX_BYTES + 1)) for f in files]
+    large = [
+        InputProblem(u.name, None, None, f"larger than {MAX_BYTES // 2**20} MB")
+        for u in uploads
+        if len(u.content) > MAX_BYTES
+    ]
+    if large:
+        raise InputError(large)
     written = import_files(session, uploads, zone)
     return ImportResult(written=written)

@@ -122,6 +122,10 @@ def _check(session: Session, tables: Mapping[str, Table], folder: Path, zone: Zo
         load_scenario(folder, [date.today()], zone=str(zone))
     except InputError as exc:
         raise InputError([_locate(p, origin) for p in exc.problems]) from exc
+    except OverflowError as exc:  # a duration of millions of days: the reader range-checks it too late
+        raise InputError.single(
+            ", ".join(sorted(tables)), None, "duration_min", f"a number is too large: {exc}"
+        ) from exc
 
 
 def _write_merged(
