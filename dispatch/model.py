@@ -72,13 +72,19 @@ class Shift:
     break_duration: timedelta = timedelta(0)
 
     @property
+    def break_starts(self) -> tuple[datetime, datetime] | None:
+        """When the break may start, kept inside the shift; ``None`` when the shift has no
+        break or no room for one (its window lies too close to the shift's end)."""
+        if self.break_earliest is None or self.break_latest is None or self.break_duration <= timedelta(0):
+            return None
+        earliest = max(self.break_earliest, self.start)
+        latest = min(self.break_latest, self.end - self.break_duration)
+        return (earliest, latest) if earliest <= latest else None
+
+    @property
     def has_break(self) -> bool:
         """Whether the shift carries a break that a working route must take."""
-        return (
-            self.break_earliest is not None
-            and self.break_latest is not None
-            and self.break_duration > timedelta(0)
-        )
+        return self.break_starts is not None
 
 
 @dataclass(frozen=True, slots=True)

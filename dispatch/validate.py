@@ -204,18 +204,18 @@ def misplaced_break(problem: Problem, plan: Plan) -> Iterator[Violation]:
         if shift is None:
             continue
         eid, brk = route.engineer_id, route.break_window
-        if not shift.has_break:
+        starts = shift.break_starts
+        if starts is None:
             if brk is not None:
                 yield Violation("unexpected_break", "the shift has no break", engineer_id=eid)
             continue
-        assert shift.break_earliest is not None and shift.break_latest is not None
         if brk is None:
             if route.stops and _works_through_break(route, shift):
                 yield Violation("missing_break", "the route works through its break window", engineer_id=eid)
             continue
         if brk.end - brk.start < shift.break_duration - EPS:
             yield Violation("short_break", "the break is shorter than its minutes", engineer_id=eid)
-        if not shift.break_earliest - EPS <= brk.start <= shift.break_latest + EPS:
+        if not starts[0] - EPS <= brk.start <= starts[1] + EPS:
             yield Violation(
                 "break_window", f"break starts {_fmt(brk.start)}, outside its window", engineer_id=eid
             )
@@ -226,10 +226,11 @@ def misplaced_break(problem: Problem, plan: Plan) -> Iterator[Violation]:
 
 
 def _works_through_break(route: Route, shift: Shift) -> bool:
-    assert shift.break_earliest is not None and shift.break_latest is not None
+    assert shift.break_starts is not None
+    earliest, latest = shift.break_starts
     depart = route.stops[0].arrival - _minutes(route.stops[0].travel_minutes)
     back = route.stops[-1].end + _minutes(route.return_travel_minutes)
-    return depart < shift.break_latest + shift.break_duration and back > shift.break_earliest
+    return depart < latest + shift.break_duration and back > earliest
 
 
 def implausible_travel(problem: Problem, plan: Plan) -> Iterator[Violation]:

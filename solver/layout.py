@@ -84,12 +84,8 @@ def _vehicles(problem: Problem, origin: datetime) -> tuple[list[Vehicle], dict[s
 
     for shift in shifts:
         node = homes.setdefault(shift.engineer_id, len(homes))
-        brk = None
-        if shift.has_break:
-            assert shift.break_earliest is not None and shift.break_latest is not None
-            lo = max(sec(shift.break_earliest), sec(shift.start))
-            hi = min(sec(shift.break_latest), sec(shift.end) - int(shift.break_duration.total_seconds()))
-            brk = (lo, hi) if lo <= hi else None
+        starts = shift.break_starts
+        brk = None if starts is None else (sec(starts[0]), sec(starts[1]))
         vehicles.append(
             Vehicle(
                 problem.engineer_by_id[shift.engineer_id],

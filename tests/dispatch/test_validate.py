@@ -441,11 +441,12 @@ def test_break_may_touch_a_visit(problem: Problem, valid_plan: Plan, clock: Cloc
 
 
 def test_break_outside_the_shift(problem: Problem, valid_plan: Plan, clock: Clock) -> None:
-    """A lunch 12:00-13:00 on a shift starting 12:30 leaves the shift, window or not."""
+    """A lunch 12:00-13:00 on a shift starting 12:30 leaves the shift and starts before the
+    earliest moment the shift allows (its window is clamped into the shift)."""
     late_start = with_shift(problem, "E2", start=clock("12:30"))
     plan = with_route(valid_plan, "E2", break_window=TimeWindow(clock("12:00"), clock("13:00")))
     plan = with_stop(plan, "R3", arrival=clock("13:30"), start=clock("13:30"), end=clock("14:20"))
-    assert codes(misplaced_break, late_start, plan) == {"break_overlaps"}
+    assert codes(misplaced_break, late_start, plan) == {"break_overlaps", "break_window"}
 
 
 # --- rule 7: plausible travel ----------------------------------------------------------------
@@ -517,3 +518,15 @@ def _emitted_codes() -> set[str]:
 def test_every_code_the_validator_emits_is_tested() -> None:
     """A new violation code fails this test until a test above triggers it."""
     assert _emitted_codes() == TESTED_CODES
+
+
+def test_no_break_required_when_none_fits_in_the_shift(
+    problem: Problem, valid_plan: Plan, clock: Clock
+) -> None:
+    """A shift ending 12:30 cannot hold a 60-minute lunch starting 12:00 or later: a route
+    working until 12:15 needs none there, while on the full shift it does need one."""
+    plan = with_route(valid_plan, "E2", break_window=None)
+    plan = with_stop(plan, "R3", arrival=clock("11:25"), start=clock("11:25"), end=clock("12:15"))
+    assert "missing_break" in codes(misplaced_break, problem, plan)
+    short = with_shift(problem, "E2", end=clock("12:30"))
+    assert "missing_break" not in codes(misplaced_break, short, plan)

@@ -47,7 +47,7 @@ def _busy_day() -> Problem:
 def test_ruin_and_recreate_plans_are_valid() -> None:
     """With breaks, skills, caps, promises and two days, the plan passes the validator."""
     prob = _busy_day()
-    plan = solve(prob, SolveParams(time_limit_s=3)).plan
+    plan = solve(prob, SolveParams(time_limit_s=3, ruin_recreate=True)).plan
     assert validate(prob, plan) == []
     served = {s.request_id for _, s in plan.stops()}
     assert served | {u.request_id for u in plan.unassigned} == set(prob.request_by_id)
@@ -57,7 +57,7 @@ def test_ruin_and_recreate_never_worse_than_the_first_search() -> None:
     """Under the same solution limit, the rounds keep or improve the first search's objective."""
     prob = _busy_day()
     plain = solve(prob, SolveParams(time_limit_s=30, solution_limit=20, ruin_recreate=False))
-    rounds = solve(prob, SolveParams(time_limit_s=30, solution_limit=20))
+    rounds = solve(prob, SolveParams(time_limit_s=30, solution_limit=20, ruin_recreate=True))
     assert plain.objective is not None and rounds.objective is not None
     assert rounds.objective <= plain.objective
 
@@ -65,7 +65,7 @@ def test_ruin_and_recreate_never_worse_than_the_first_search() -> None:
 def test_same_seed_same_plan_with_rounds() -> None:
     """Rounds bounded by the solution limit repeat exactly under the same seed."""
     prob = _busy_day()
-    params = SolveParams(time_limit_s=60, solution_limit=15, seed=3)
+    params = SolveParams(time_limit_s=60, solution_limit=15, seed=3, ruin_recreate=True)
     assert solve(prob, params).plan == solve(prob, params).plan
 
 
@@ -87,7 +87,7 @@ def test_a_solution_reloads_from_its_times() -> None:
 def test_portfolio_of_two_gives_a_valid_plan() -> None:
     """Two searches in two processes: the plan kept is valid and covers every request."""
     prob = _busy_day()
-    result = solve(prob, SolveParams(time_limit_s=3, workers=2))
+    result = solve(prob, SolveParams(time_limit_s=3, workers=2, ruin_recreate=True))
     assert validate(prob, result.plan) == []
     single = solve(prob, SolveParams(time_limit_s=3, solution_limit=5, ruin_recreate=False))
     assert result.objective is not None and single.objective is not None
