@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -74,3 +76,24 @@ def test_an_engineer_sees_only_their_own_route(loaded: TestClient, keys: dict[st
     )
     assert loaded.get("/engineers/E002", headers=keys["engineer_e001"]).status_code == 404
     assert loaded.get("/engineers/E001", headers=keys["engineer_e001"]).status_code == 200
+
+
+def test_plans_show_a_manager_their_branch_and_a_planner_no_customer(
+    loaded: TestClient, keys: dict[str, dict[str, str]]
+) -> None:
+    """A job for B01 does not exist for B02's manager; the planner's route view carries no phone or address."""
+    planner = keys["planner"]
+    job = loaded.post(
+        "/plans", json={"dates": ["2026-12-01"], "branches": ["B01"], "solution_limit": 1}, headers=planner
+    ).json()["id"]
+    for _ in range(300):
+        state = loaded.get(f"/plans/{job}", headers=planner).json()
+        if state["status"] in ("done", "failed", "cancelled"):
+            break
+        time.sleep(0.1)
+    assert state["status"] == "done"
+    assert loaded.get(f"/plans/{job}", headers=keys["manager_b02"]).status_code == 404
+    assert loaded.get(f"/plans/{job}", headers=keys["manager_b01"]).json()["plan"]["routes"]
+    route = loaded.get("/engineers/E001/route?date=2026-12-01", headers=planner).json()
+    assert route["stops"] and all(s["phone"] is None and s["address"] is None for s in route["stops"])
+    assert loaded.get("/engineers/E003/route?date=2026-12-01", headers=planner).status_code == 404

@@ -82,3 +82,37 @@ def test_migrations_create_every_table_at_head(engine: Engine) -> None:
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_revision()
     assert current == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def test_the_routes_migration_fills_in_the_plans_already_stored(tmp_path: Path) -> None:
+    """A database at revision 0001 with a stored plan: upgrading copies its routes into plan_routes."""
+    from datetime import UTC, datetime
+
+    from alembic import command
+    from sqlalchemy import insert, select
+
+    from data.storage.db import alembic_config
+    from data.storage.models_ops import PlanRouteRow, PlanRow
+
+    made = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = alembic_config()
+    route = {"engineer_id": "E1", "date": "2026-12-01", "stops": []}
+    with made.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        plans = PlanRow.__table__
+        stored = {
+            "id": 1,
+            "version": 1,
+            "dates": ["2026-12-01"],
+            "branches": ["B1"],
+            "document": {"routes": [route]},
+        }
+        connection.execute(insert(plans).values(**stored, created_at=datetime(2026, 11, 30, tzinfo=UTC)))
+    migrate(made)
+    with made.connect() as connection:
+        rows = connection.execute(select(PlanRouteRow.__table__)).all()
+    made.dispose()
+    assert [(r.plan_id, r.engineer_id, str(r.date), r.route) for r in rows] == [
+        (1, "E1", "2026-12-01", route)
+    ]
