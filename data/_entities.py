@@ -44,11 +44,15 @@ def branch(row: Row) -> Branch:
     return Branch(row.required("branch_id"), row.text("name"), location(row, "lat", "lon"))
 
 
+#: The longest visit a row may ask for: a week.
+MAX_DURATION_MIN = 7 * 24 * 60
+
+
 def product(row: Row) -> tuple[str, ProductSpec]:
     """A row of ``products.csv``; an empty cell keeps the default catalogue's value."""
     name = row.required("product")
     default = product_spec(name, {})
-    minutes = row.optional_number("duration_min", 0, float("inf"))
+    minutes = row.optional_number("duration_min", 0, MAX_DURATION_MIN)
     duration = default.duration if minutes is None else timedelta(minutes=minutes)
     return name, ProductSpec(row.tags("skills") or default.skills, duration)
 
@@ -197,7 +201,7 @@ def _priority(row: Row) -> Priority:
 
 
 def _duration(row: Row, name: str, spec: ProductSpec) -> timedelta:
-    minutes = row.optional_number("duration_min", 0, 7 * 24 * 60)
+    minutes = row.optional_number("duration_min", 0, MAX_DURATION_MIN)
     if minutes is not None:
         return timedelta(minutes=minutes)
     if spec.duration is None:

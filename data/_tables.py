@@ -180,11 +180,13 @@ class Row:
         return 0.0 if value is None else value
 
     def optional_number(self, name: str, low: float, high: float) -> float | None:
-        """A number within ``low``..``high``, or ``None`` when the cell is empty."""
+        """A number within ``low``..``high``, or ``None`` when the cell is empty or out of
+        range (the defect is recorded, so nothing is built from the bad value)."""
         value = self._parse(name, _finite, "a number")
         if value is not None and not low <= value <= high:
             how = "negative" if value < 0 <= low else f"outside {low:g}..{high:g}"
             self.error(name, f"{self.text(name)} is {how}")
+            return None
         return value
 
     def count(self, name: str) -> int | None:

@@ -466,3 +466,9 @@ def test_missing_columns_of_several_files_are_reported_together(folder: Path) ->
     (folder / "slots.csv").write_text("start\n08:00\n", encoding="utf-8")
     (folder / "branches.csv").unlink()
     assert where(folder) == [("branches.csv", None, None), ("slots.csv", None, "end")]
+
+
+def test_absurd_duration_is_named_not_a_crash(folder: Path) -> None:
+    """A duration of 10^12 minutes is a defect of that cell, not an overflow."""
+    edit(folder, "requests.csv", 2, duration_min="1e12")
+    assert where(folder) == [("requests.csv", 2, "duration_min")]
