@@ -16,7 +16,7 @@ from dispatch.plan import Plan
 from dispatch.validate import validate
 from solver.extract import dropped, extract_routes
 from solver.layout import build_layout
-from solver.model import build_model
+from solver.model import Model, build_model
 from solver.params import ProgressCallback, SolveParams
 from solver.search import run_search
 
@@ -58,6 +58,27 @@ def _search_parameters(params: SolveParams) -> pywrapcp.DefaultRoutingSearchPara
         search.solution_limit = params.solution_limit
     search.log_search = params.log_search
     return search
+
+
+def _serves_nothing(model: Model, solution: pywrapcp.Assignment) -> bool:
+    """True when no vehicle leaves: what a first insertion cut short by the budget returns."""
+    routing = model.routing
+    return all(
+        routing.IsEnd(solution.Value(routing.NextVar(routing.Start(k)))) for k in range(routing.vehicles())
+    )
+
+
+def _first_solution_past_the_budget(model: Model, params: SolveParams) -> pywrapcp.Assignment | None:
+    """The first solution alone, however long it takes: a late plan beats an empty one.
+
+    Only a very large day, a very short budget or a very loaded machine gets here (the
+    first insertion of a 60-engineer, 400-request day takes a few seconds).
+    """
+    log.warning("no first solution within %.1f s: finishing it past the budget", params.time_limit_s)
+    search = _search_parameters(params)
+    search.ClearField("time_limit")
+    search.solution_limit = 1
+    return model.routing.SolveWithParameters(search)
 
 
 class _Progress:
@@ -125,7 +146,9 @@ def solve(
                     model.routing.solver().FinishCurrentSearch()
 
             model.routing.AddAtSolutionCallback(at_solution)
-            solution = run_search(layout, model, params, _search_parameters(params))
+            solution = run_search(layout, model, params, _search_parameters(params), should_stop)
+            if solution is None or _serves_nothing(model, solution):
+                solution = _first_solution_past_the_budget(model, params) or solution
         status = _STATUS.get(model.routing.status(), str(model.routing.status()))
         solutions = tracker.solutions
         if solution is not None:

@@ -152,3 +152,15 @@ def test_params_reject_nonsense(bad: dict[str, float]) -> None:
     """Parameters check themselves."""
     with pytest.raises(ValueError):
         SolveParams(**bad)  # type: ignore[arg-type]
+
+
+def test_a_budget_too_short_for_a_first_solution_still_plans(caplog: pytest.LogCaptureFixture) -> None:
+    """When the budget ends before the first insertion completes, the first solution is
+    finished past it: a late plan beats one that leaves every request out."""
+    reqs = [request(f"R{i}", near(0.004 * (i % 10), 0.004 * (i // 10)), minutes=30) for i in range(60)]
+    engineers = [engineer(f"E{k}") for k in range(8)]
+    prob = problem(engineers, [shift(e.engineer_id) for e in engineers], reqs)
+    plan = solve(prob, SolveParams(time_limit_s=0.001)).plan
+    assert "past the budget" in caplog.text
+    assert validate(prob, plan) == []
+    assert sum(len(r.stops) for r in plan.routes) > 30
