@@ -50,6 +50,7 @@ def vrptw_params(time_limit: float, seed: int = 0) -> SolveParams:
         preferred_engineer_s=0,
         emergency_delay_s_per_hour=0,
         protection=0.0,
+        nearest_engineers=None,
         ruin_recreate=True,
         seed=seed,
     )

@@ -101,9 +101,17 @@ def _vehicles(problem: Problem, origin: datetime) -> tuple[list[Vehicle], dict[s
 
 
 def build_layout(
-    problem: Problem, protection: float = 0.0, variation: Variation = DEFAULT_VARIATION
+    problem: Problem,
+    protection: float = 0.0,
+    variation: Variation = DEFAULT_VARIATION,
+    nearest_engineers: int | None = None,
 ) -> Layout:
-    """Lay the problem out; requests that cannot be placed anywhere are explained."""
+    """Lay the problem out; requests that cannot be placed anywhere are explained.
+
+    ``nearest_engineers`` keeps, per visit and day, only that many of the closest engineers
+    who could serve it (``None``: all of them): nobody crosses the city for a job that
+    thirty colleagues are nearer to, and a large day's search gets much smaller.
+    """
     origin = datetime.combine(problem.dates[0], time(0), problem.zone)
     vehicles, homes = _vehicles(problem, origin)
     by_shift = {(v.engineer.engineer_id, v.shift.day): k for k, v in enumerate(vehicles)}
@@ -122,12 +130,22 @@ def build_layout(
     reserved = np.ceil(np.array(travel.seconds, dtype=float).reshape(len(points), len(points)) * on_road)
     reserved_travel: list[list[int]] = reserved.astype(np.int64).tolist()
     worth = service_tiers(req for req, _ in placeable)
+    nearest = nearest_engineers or len(vehicles)
     visits: list[Visit] = []
     for req, cands in placeable:
         node = len(homes) + len(visits)
         reserve = protected_seconds(int(req.duration.total_seconds()), variation.service, protection)
         visit, why = _visit(
-            req, node, reserve, cands, by_shift, vehicles, reserved_travel, origin, worth[req.request_id]
+            req,
+            node,
+            reserve,
+            cands,
+            by_shift,
+            vehicles,
+            reserved_travel,
+            origin,
+            worth[req.request_id],
+            nearest,
         )
         visits.append(visit)
         if why is not None:
@@ -145,15 +163,18 @@ def _visit(
     travel: list[list[int]],
     origin: datetime,
     worth: int,
+    nearest: int,
 ) -> tuple[Visit, Unassigned | None]:
-    """The visit with the vehicles that can reach one of its windows and still get home.
+    """The visit with the vehicles that can reach one of its windows and still get home:
+    on each day the ``nearest`` of them (by the drive from home and back), and the
+    preferred engineer's whatever the distance.
 
     A visit no vehicle can reach stays a node (so node numbers match the matrix) with no
     vehicle, and is explained as out of reach.
     """
     service = reserve
     windows: set[tuple[int, int]] = set()
-    allowed: list[int] = []
+    reachable: list[tuple[date, int, int]] = []
     best_out = None
     for cand in cands:
         k = by_shift[(cand.engineer.engineer_id, cand.shift.day)]
@@ -170,9 +191,14 @@ def _visit(
             if max(veh.start + out, lo) <= hi and max(veh.start + out, lo) + service + back <= veh.end
         ]
         if reach:
-            allowed.append(k)
+            reachable.append((veh.shift.day, out + back, k))
         elif best_out is None or out + back < best_out:
             best_out = out + back
+    allowed = _nearest(
+        reachable,
+        nearest,
+        {k for _, _, k in reachable if vehicles[k].engineer.engineer_id == req.preferred_engineer_id},
+    )
     visit = Visit(
         req,
         node,
@@ -192,3 +218,12 @@ def _visit(
         f"the closest drives {(best_out or 0) / 60:.0f} min there and back"
     )
     return visit, Unassigned(req.request_id, Reason.OUT_OF_REACH.value, detail)
+
+
+def _nearest(reachable: list[tuple[date, int, int]], nearest: int, keep: set[int]) -> list[int]:
+    """Vehicle numbers: per day the ``nearest`` closest, plus those in ``keep``."""
+    chosen = set(keep)
+    for day in {d for d, _, _ in reachable}:
+        closest = sorted((drive, k) for d, drive, k in reachable if d == day)[:nearest]
+        chosen.update(k for _, k in closest)
+    return sorted(chosen)

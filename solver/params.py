@@ -19,6 +19,9 @@ class SolveParams:
     repeatable whatever the machine's speed; ``time_limit_s`` is the wall-clock budget.
     The costs are in seconds of driving they are worth.
 
+    ``nearest_engineers`` is how many of the closest qualified engineers on shift each
+    request may go to on each day (``None``: any of them); the preferred engineer always may.
+
     ``protection`` is how much of the worst case of ``variation`` every promise is
     protected against: the plan must still hold if each drive takes ``1 + protection *
     variation.travel`` times and each repair ``1 + protection * variation.service`` times its
@@ -48,6 +51,7 @@ class SolveParams:
     emergency_delay_s_per_hour: int = 3600
     log_search: bool = False
     protection: float = DEFAULT_PROTECTION
+    nearest_engineers: int | None = 30
     variation: Variation = DEFAULT_VARIATION
     ruin_recreate: bool = False
     first_search_share: float = 0.1
@@ -76,6 +80,8 @@ class SolveParams:
             raise ValueError(f"round_neighbours must be in (0, 1], got {self.round_neighbours}")
         if not 1 <= self.workers <= 64:
             raise ValueError(f"workers must be in 1..64, got {self.workers}")
+        if self.nearest_engineers is not None and self.nearest_engineers < 1:
+            raise ValueError(f"nearest_engineers must be at least 1, got {self.nearest_engineers}")
         if not 0 <= self.protection <= 2:
             raise ValueError(f"protection must be in [0, 2], got {self.protection}")
         if not 0 < self.gls_lambda <= 10:

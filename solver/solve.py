@@ -133,7 +133,7 @@ def solve(
     """
     params = params or SolveParams()
     started = time.monotonic()
-    layout = build_layout(problem, params.protection, params.variation)
+    layout = build_layout(problem, params.protection, params.variation, params.nearest_engineers)
     routes = []
     status, objective, solutions = "nothing to plan", None, 0
     if layout.vehicles and any(v.vehicles for v in layout.visits):

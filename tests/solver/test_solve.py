@@ -164,3 +164,16 @@ def test_a_budget_too_short_for_a_first_solution_still_plans(caplog: pytest.LogC
     assert "past the budget" in caplog.text
     assert validate(prob, plan) == []
     assert sum(len(r.stops) for r in plan.routes) > 30
+
+
+def test_work_goes_to_the_nearest_engineers_but_the_preferred_one_may_come_from_afar() -> None:
+    """With one candidate per visit, the far engineer gets nothing unless preferred."""
+    far = near(0.3, 0.3)
+    prob = problem(
+        [engineer("NEAR"), engineer("FAR", home=far)],
+        [shift("NEAR"), shift("FAR")],
+        [request("A", minutes=30), request("W", minutes=30, preferred_engineer_id="FAR")],
+    )
+    placed = _where(solve(prob, SolveParams(time_limit_s=2, solution_limit=20, nearest_engineers=1)).plan)
+    assert placed["A"] == "NEAR"
+    assert placed["W"] == "FAR"
