@@ -8,6 +8,7 @@ import pytest
 
 from dispatch.model import Priority
 from dispatch.validate import validate
+from solver.layout import build_layout
 from solver.params import SolveParams
 from solver.solve import solve
 from tests.solver.builders import DAY, at, engineer, near, problem, request, shift
@@ -167,13 +168,18 @@ def test_a_budget_too_short_for_a_first_solution_still_plans(caplog: pytest.LogC
 
 
 def test_work_goes_to_the_nearest_engineers_but_the_preferred_one_may_come_from_afar() -> None:
-    """With one candidate per visit, the far engineer gets nothing unless preferred."""
-    far = near(0.3, 0.3)
+    """With one candidate per visit the far engineer may serve only the request that prefers them."""
+    far = near(0.05, 0.05)
     prob = problem(
         [engineer("NEAR"), engineer("FAR", home=far)],
         [shift("NEAR"), shift("FAR")],
         [request("A", minutes=30), request("W", minutes=30, preferred_engineer_id="FAR")],
     )
-    placed = _where(solve(prob, SolveParams(time_limit_s=2, solution_limit=20, nearest_engineers=1)).plan)
-    assert placed["A"] == "NEAR"
-    assert placed["W"] == "FAR"
+    layout = build_layout(prob, nearest_engineers=1)
+    allowed = {
+        v.request.request_id: {layout.vehicles[k].engineer.engineer_id for k in v.vehicles}
+        for v in layout.visits
+    }
+    assert allowed == {"A": {"NEAR"}, "W": {"NEAR", "FAR"}}
+    everyone = build_layout(prob, nearest_engineers=None)
+    assert all(len(v.vehicles) == 2 for v in everyone.visits)
