@@ -19,6 +19,13 @@ class SolveParams:
     repeatable whatever the machine's speed; ``time_limit_s`` is the wall-clock budget.
     The costs are in seconds of driving they are worth.
 
+    ``emergency_delay_s_per_hour`` (off by default) charges each hour an emergency starts
+    after its day's first slot opens: it pushes safety faults to the morning, but any cost on
+    visit times makes OR-Tools check every move with a linear program, and the search then
+    finds about a ninth of the solutions (on the 60-engineer demo day in 60 s: 68 instead of
+    618, 359 requests served instead of 373). Emergencies are served first all the same:
+    their drop penalty outweighs all other work together.
+
     ``nearest_engineers`` is how many of the closest qualified engineers on shift each
     request may go to on each day (``None``: any of them); the preferred engineer always may.
 
@@ -48,7 +55,7 @@ class SolveParams:
     gls_lambda: float = 0.1
     preferred_engineer_s: int = 1800
     balance_s_per_hour: int = 600
-    emergency_delay_s_per_hour: int = 3600
+    emergency_delay_s_per_hour: int = 0
     log_search: bool = False
     protection: float = DEFAULT_PROTECTION
     nearest_engineers: int | None = 30
