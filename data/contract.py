@@ -23,6 +23,22 @@ from dispatch.travel import TravelModel
 
 T = TypeVar("T")
 
+#: All the contract's columns of each scenario file, in order.
+CONTRACT_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "branches": ("branch_id", "name", "lat", "lon"),
+    "engineers": (
+        "engineer_id", "name", "branch_id", "skills", "start_lat", "start_lon", "max_jobs", "phone",
+    ),
+    "shifts": ("engineer_id", "date", "start", "end", "break_earliest", "break_latest", "break_minutes"),
+    "requests": (
+        "request_id", "received_at", "customer", "phone", "address", "lat", "lon", "product", "fault",
+        "priority", "duration_min", "required_skills", "promised_date", "promised_start",
+        "promised_end", "earliest_date", "latest_date", "preferred_engineer_id",
+    ),
+    "products": ("product", "skills", "duration_min"),
+    "slots": ("start", "end"),
+}  # fmt: skip
+
 #: The columns each file must have: those the plan cannot do without. The contract's
 #: other columns (names, personal data, free text, optional limits and dates) may be
 #: absent, which reads as every cell empty.

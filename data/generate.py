@@ -24,6 +24,7 @@ from data import _generate_requests as req
 from data._generate_cities import CITIES, city_by_name
 from data._generate_people import GenBranch, GenEngineer, GenShift, make_branches, make_engineers, make_shifts
 from data._generate_staffing import balance_skills, ensure_coverage
+from data.contract import CONTRACT_COLUMNS
 from dispatch.rules import DEFAULT_CATALOGUE, DEFAULT_SLOTS
 
 __all__ = ["CITIES", "COLUMNS", "generate_city", "write_scenario", "write_workbook"]
@@ -31,20 +32,7 @@ __all__ = ["CITIES", "COLUMNS", "generate_city", "write_scenario", "write_workbo
 log = logging.getLogger(__name__)
 
 #: The contract's columns of each scenario file, in order.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "branches": ("branch_id", "name", "lat", "lon"),
-    "engineers": (
-        "engineer_id", "name", "branch_id", "skills", "start_lat", "start_lon", "max_jobs", "phone",
-    ),
-    "shifts": ("engineer_id", "date", "start", "end", "break_earliest", "break_latest", "break_minutes"),
-    "requests": (
-        "request_id", "received_at", "customer", "phone", "address", "lat", "lon", "product", "fault",
-        "priority", "duration_min", "required_skills", "promised_date", "promised_start",
-        "promised_end", "earliest_date", "latest_date", "preferred_engineer_id",
-    ),
-    "products": ("product", "skills", "duration_min"),
-    "slots": ("start", "end"),
-}  # fmt: skip
+COLUMNS = CONTRACT_COLUMNS
 
 
 def generate_city(

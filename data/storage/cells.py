@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from data._tables import Defects, Row
+from data.contract import CONTRACT_COLUMNS
 
 #: How each typed column of each table parses; every other contract column is text.
 KINDS: Mapping[str, Mapping[str, str]] = {
@@ -34,18 +35,7 @@ KINDS: Mapping[str, Mapping[str, str]] = {
 }  # fmt: skip
 
 #: The contract's columns of each table, as stored.
-FIELDS: Mapping[str, tuple[str, ...]] = {
-    "branches": ("branch_id", "name", "lat", "lon"),
-    "engineers": ("engineer_id", "name", "branch_id", "skills", "start_lat", "start_lon", "max_jobs", "phone"),
-    "shifts": ("engineer_id", "date", "start", "end", "break_earliest", "break_latest", "break_minutes"),
-    "requests": (
-        "request_id", "received_at", "customer", "phone", "address", "lat", "lon", "product", "fault",
-        "priority", "duration_min", "required_skills", "promised_date", "promised_start",
-        "promised_end", "earliest_date", "latest_date", "preferred_engineer_id",
-    ),
-    "products": ("product", "skills", "duration_min"),
-    "slots": ("start", "end"),
-}  # fmt: skip
+FIELDS = CONTRACT_COLUMNS
 
 #: Columns that are ``NULL`` rather than ``""`` when their cell is empty.
 NULLABLE_TEXT = frozenset({"preferred_engineer_id"})
