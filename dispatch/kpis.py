@@ -30,9 +30,10 @@ def _figures(problem: Problem, plan: Plan, routes: list[Route], request_ids: set
     emergencies = [r for r in reqs if r.priority is Priority.EMERGENCY]
     visits = sum(len(r.stops) for r in routes)
     km = sum(s.travel_km for r in routes for s in r.stops) + sum(r.return_travel_km for r in routes)
-    busy = [sum(_minutes(r)) for r in routes if r.stops]
-    service = sum(_minutes(r)[0] for r in routes)
-    travel = sum(_minutes(r)[1] for r in routes)
+    worked = [_minutes(r) for r in routes]
+    busy = [s + t for (s, t), r in zip(worked, routes, strict=True) if r.stops]
+    service = sum(s for s, _ in worked)
+    travel = sum(t for _, t in worked)
     on_shift = sum(_shift_minutes(problem, r) for r in routes)
     on_time = sum(1 for r in routes for s in r.stops if s.slot.contains(s.start))
     reasons = Counter(u.reason for u in plan.unassigned if u.request_id in request_ids)
