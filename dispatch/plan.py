@@ -20,6 +20,8 @@ class Reason(StrEnum):
     NO_CAPACITY = "no_capacity"
     OUTSIDE_HORIZON = "outside_horizon"
     PROMISED_OTHER_DAY = "promised_other_day"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
 
 
 @dataclass(frozen=True, slots=True)
