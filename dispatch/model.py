@@ -61,7 +61,11 @@ class Engineer:
 
 @dataclass(frozen=True, slots=True)
 class Shift:
-    """One working day of one engineer, with an optional flexible break."""
+    """One working day of one engineer, with an optional flexible break.
+
+    ``start_location`` is where the engineer sets off from at ``start`` when that is not
+    home (a re-plan of the rest of the day); the day still ends at home.
+    """
 
     engineer_id: str
     day: date
@@ -70,6 +74,7 @@ class Shift:
     break_earliest: datetime | None = None
     break_latest: datetime | None = None
     break_duration: timedelta = timedelta(0)
+    start_location: Location | None = None
 
     @property
     def break_starts(self) -> tuple[datetime, datetime] | None:
