@@ -43,7 +43,7 @@ def _route(
     gap = None if brk is None or not visits else sum(1 for v, p in visits if p + v.reserve <= brk[0])
     stops: list[Stop] = []
     taken: int | None = None
-    prev_node, prev_end = veh.node, veh.start
+    prev_node, prev_end = veh.origin, veh.start
     for i, (visit, planned) in enumerate(visits):
         slot = slot_containing(layout.problem, visit.request, day, layout.moment(planned))
         assert slot is not None, f"{visit.request.request_id} starts outside every slot"

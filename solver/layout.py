@@ -1,6 +1,7 @@
 """The problem laid out in solver terms: nodes, vehicles, seconds and candidate vehicles.
 
-Node 0..H-1 are engineers' homes, then one node per visit. A vehicle is one engineer on
+Node 0..H-1 are engineers' homes, then the start locations of shifts that set off from
+elsewhere (a re-plan), then one node per visit. A vehicle is one engineer on
 one shift. Times are whole seconds from midnight of the first planned day.
 
 The plan reserves protected durations (:mod:`dispatch.punctuality`): each drive and each
@@ -10,7 +11,7 @@ with the reserves; the plan reports expected times, which are never later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
@@ -25,7 +26,7 @@ from dispatch.travel import TravelMatrix
 
 @dataclass(frozen=True, slots=True)
 class Vehicle:
-    """One engineer's shift, in seconds."""
+    """One engineer's shift, in seconds; it leaves from ``start_node`` and ends at ``node`` (home)."""
 
     engineer: Engineer
     shift: Shift
@@ -34,6 +35,12 @@ class Vehicle:
     end: int
     break_range: tuple[int, int] | None
     break_s: int
+    start_node: int = -1
+
+    @property
+    def origin(self) -> int:
+        """The node the vehicle leaves from: ``start_node``, or home when it has none."""
+        return self.node if self.start_node < 0 else self.start_node
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +78,9 @@ class Layout:
         return (self.origin + timedelta(seconds=seconds)).astimezone(self.problem.zone)
 
 
-def _vehicles(problem: Problem, origin: datetime) -> tuple[list[Vehicle], dict[str, int]]:
+def _vehicles(problem: Problem, origin: datetime) -> tuple[list[Vehicle], dict[str, int], list[Location]]:
     homes: dict[str, int] = {}
+    elsewhere: list[tuple[int, Location]] = []
     vehicles: list[Vehicle] = []
     shifts = sorted(
         (s for s in problem.shifts if s.day in problem.dates and s.engineer_id in problem.engineer_by_id),
@@ -86,6 +94,8 @@ def _vehicles(problem: Problem, origin: datetime) -> tuple[list[Vehicle], dict[s
         node = homes.setdefault(shift.engineer_id, len(homes))
         starts = shift.break_starts
         brk = None if starts is None else (sec(starts[0]), sec(starts[1]))
+        if shift.start_location is not None:
+            elsewhere.append((len(vehicles), shift.start_location))
         vehicles.append(
             Vehicle(
                 problem.engineer_by_id[shift.engineer_id],
@@ -97,7 +107,9 @@ def _vehicles(problem: Problem, origin: datetime) -> tuple[list[Vehicle], dict[s
                 int(shift.break_duration.total_seconds()),
             )
         )
-    return vehicles, homes
+    for number, (k, _) in enumerate(elsewhere):
+        vehicles[k] = replace(vehicles[k], start_node=len(homes) + number)
+    return vehicles, homes, [where for _, where in elsewhere]
 
 
 def build_layout(
@@ -113,7 +125,7 @@ def build_layout(
     thirty colleagues are nearer to, and a large day's search gets much smaller.
     """
     origin = datetime.combine(problem.dates[0], time(0), problem.zone)
-    vehicles, homes = _vehicles(problem, origin)
+    vehicles, homes, starts = _vehicles(problem, origin)
     by_shift = {(v.engineer.engineer_id, v.shift.day): k for k, v in enumerate(vehicles)}
     unassigned: list[Unassigned] = []
     placeable: list[tuple[Request, list[Candidate]]] = []
@@ -123,7 +135,7 @@ def build_layout(
             unassigned.append(found)
         else:
             placeable.append((req, found))
-    points = [problem.engineer_by_id[e].home for e in homes]
+    points = [problem.engineer_by_id[e].home for e in homes] + starts
     points += [req.location for req, _ in placeable]
     travel = problem.travel.matrix(points)
     on_road = stretch(variation.travel, protection)
@@ -133,7 +145,7 @@ def build_layout(
     nearest = nearest_engineers or len(vehicles)
     visits: list[Visit] = []
     for req, cands in placeable:
-        node = len(homes) + len(visits)
+        node = len(homes) + len(starts) + len(visits)
         reserve = protected_seconds(int(req.duration.total_seconds()), variation.service, protection)
         visit, why = _visit(
             req,
@@ -179,7 +191,7 @@ def _visit(
     for cand in cands:
         k = by_shift[(cand.engineer.engineer_id, cand.shift.day)]
         veh = vehicles[k]
-        out, back = travel[veh.node][node], travel[node][veh.node]
+        out, back = travel[veh.origin][node], travel[node][veh.node]
         spans = [
             (int((w.start - origin).total_seconds()), int((w.end - origin).total_seconds()))
             for w in cand.windows

@@ -33,8 +33,9 @@ class Model:
 def build_model(layout: Layout, params: SolveParams) -> Model:
     """Encode the rules of :mod:`dispatch.rules` on the layout's nodes and vehicles."""
     n_nodes = len(layout.points)
-    starts = [v.node for v in layout.vehicles]
-    manager = pywrapcp.RoutingIndexManager(n_nodes, len(layout.vehicles), starts, starts)
+    starts = [v.origin for v in layout.vehicles]
+    ends = [v.node for v in layout.vehicles]
+    manager = pywrapcp.RoutingIndexManager(n_nodes, len(layout.vehicles), starts, ends)
     routing = pywrapcp.RoutingModel(manager)
     service, reserve = [0] * n_nodes, [0] * n_nodes
     for visit in layout.visits:
