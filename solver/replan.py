@@ -1,0 +1,259 @@
+"""Re-plan the rest of the day: ``replan(problem, plan, events, now, params) -> ReplanResult``.
+
+The remaining day (:mod:`dispatch.replan`) is laid out like any day, with each engineer
+setting off from their restart place and time. The search starts from the current plan's
+routes (``ReadAssignmentFromRoutes``; visits the disruption made impossible are left out of
+the start), changing a customer's engineer costs ``stability_engineer_s`` of driving, and
+the budget is bounded. When a new emergency finds no room, up to ``disruption_budget``
+promised customers near it may be moved to another slot of the day (re-promised).
+Every plan returned is the whole day (history plus the new suffix) and has been validated.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from dispatch.events import Event
+from dispatch.geo import straight_km
+from dispatch.kpis import plan_kpis
+from dispatch.model import Priority, Problem, Request, TimeWindow
+from dispatch.plan import Plan, Route, Unassigned
+from dispatch.punctuality import DEFAULT_PROTECTION
+from dispatch.replan import Remaining, remaining_day, with_promises
+from dispatch.replan_diff import Diff, diff, merge
+from dispatch.validate import Violation, validate
+from solver.extract import dropped, extract_routes
+from solver.layout import Layout, Vehicle, Visit, build_layout
+from solver.model import Model, build_model
+from solver.params import SolveParams
+from solver.solve import _search_parameters
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplanParams:
+    """How a re-plan searches and what it may change.
+
+    ``stability_engineer_s``: the cost of giving a customer another engineer, in seconds of
+    driving. ``disruption_budget``: how many promised customers a new emergency may move to
+    another slot. ``warm_start`` off plans the rest of the day from scratch (the benchmark's
+    reference).
+    """
+
+    time_limit_s: float = 10.0
+    stability_engineer_s: int = 3600
+    disruption_budget: int = 2
+    warm_start: bool = True
+    protection: float = DEFAULT_PROTECTION
+    nearest_engineers: int | None = 30
+
+    def __post_init__(self) -> None:
+        if self.time_limit_s <= 0:
+            raise ValueError(f"time_limit_s must be positive, got {self.time_limit_s}")
+        if self.stability_engineer_s < 0:
+            raise ValueError(f"stability_engineer_s must not be negative, got {self.stability_engineer_s}")
+        if self.disruption_budget < 0:
+            raise ValueError(f"disruption_budget must not be negative, got {self.disruption_budget}")
+
+    def solve_params(self, seconds: float) -> SolveParams:
+        """The solver's parameters for a search of ``seconds``."""
+        return SolveParams(
+            time_limit_s=max(0.1, seconds),
+            preferred_engineer_s=self.stability_engineer_s,
+            protection=self.protection,
+            nearest_engineers=self.nearest_engineers,
+        )
+
+
+@dataclass(frozen=True)
+class ReplanResult:
+    """The whole day's new plan, the problem it answers (re-promises applied) and the diff."""
+
+    plan: Plan
+    problem: Problem
+    remaining: Remaining
+    diff: Diff
+    repromised: dict[str, TimeWindow]
+    violations: list[Violation]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Rest:
+    routes: list[Route]
+    unassigned: list[Unassigned]
+
+
+def replan(
+    problem: Problem, plan: Plan, events: Sequence[Event], now: datetime, params: ReplanParams | None = None
+) -> ReplanResult:
+    """The plan for the rest of ``now``'s day after ``events``, history kept, and what changed."""
+    params = params or ReplanParams()
+    started = time.monotonic()
+    rem = remaining_day(problem, plan, events, now)
+    hint = _routes_of(plan, rem) if params.warm_start else {}
+    emergencies = [r for r in rem.facts.new if r.priority is Priority.EMERGENCY]
+    share = 0.5 if emergencies and params.disruption_budget else 1.0
+    rest = _solve_rest(rem.sub, hint, params, params.time_limit_s * share)
+    repromised: dict[str, TimeWindow] = {}
+    waiting = _unserved(rest, emergencies)
+    if waiting and params.disruption_budget:
+        rest, repromised = _make_room(rem, rest, waiting, params, started)
+    final = with_promises(rem.problem, repromised, rem.day)
+    merged = merge(rem, rest.routes, rest.unassigned, final)
+    merged = Plan(merged.dates, merged.routes, merged.unassigned, plan_kpis(final, merged))
+    violations = validate(final, merged)
+    if violations:
+        log.warning("re-plan at %s: %d violations, first %s", now, len(violations), violations[0])
+    seconds = time.monotonic() - started
+    return ReplanResult(
+        merged, final, rem, diff(rem, merged, final, repromised), repromised, violations, seconds
+    )
+
+
+def _routes_of(plan: Plan, rem: Remaining) -> dict[str, list[str]]:
+    """Each engineer's open visits of the plan, in order (the warm start)."""
+    frozen = rem.frozen_ids()
+    return {
+        r.engineer_id: [s.request_id for s in r.stops if s.request_id not in frozen]
+        for r in plan.routes
+        if r.day == rem.day
+    }
+
+
+def _unserved(rest: _Rest, wanted: Sequence[Request]) -> list[Request]:
+    served = {s.request_id for r in rest.routes for s in r.stops}
+    return [r for r in wanted if r.request_id not in served]
+
+
+def _make_room(
+    rem: Remaining, rest: _Rest, waiting: list[Request], params: ReplanParams, started: float
+) -> tuple[_Rest, dict[str, TimeWindow]]:
+    """Free promised slots near the waiting emergencies (at most the budget) and search again.
+
+    Kept only when it serves more emergencies; the freed customers whose visit leaves its
+    promised window are re-promised the new slot.
+    """
+    sub = rem.sub
+    chosen = _near_promises(sub, rest, waiting, params.disruption_budget)
+    if not chosen:
+        return rest, {}
+    relaxed = [
+        replace(r, promised=None, earliest_date=rem.day, latest_date=rem.day) if r.request_id in chosen else r
+        for r in sub.requests
+    ]
+    hint = {r.engineer_id: [s.request_id for s in r.stops] for r in rest.routes}
+    left = params.time_limit_s - (time.monotonic() - started)
+    again = _solve_rest(replace(sub, requests=relaxed), hint, params, left)
+    if len(_unserved(again, waiting)) >= len(waiting):
+        return rest, {}
+    promised = {r.request_id: r.promised for r in sub.requests if r.request_id in chosen}
+    moved = {}
+    for route in again.routes:
+        for stop in route.stops:
+            was = promised.get(stop.request_id)
+            if was is not None and not was.window.contains(stop.start):
+                moved[stop.request_id] = stop.slot
+    log.info("emergency room: freed %s, re-promised %s", sorted(chosen), sorted(moved))
+    return again, moved
+
+
+def _near_promises(sub: Problem, rest: _Rest, waiting: list[Request], budget: int) -> set[str]:
+    """The ``budget`` promised visits closest to the waiting emergencies, on routes of engineers who could serve them."""
+    scored: list[tuple[float, str]] = []
+    for route in rest.routes:
+        eng = sub.engineer_by_id[route.engineer_id]
+        for emergency in waiting:
+            if not emergency.required_skills <= eng.skills:
+                continue
+            for stop in route.stops:
+                req = sub.request_by_id[stop.request_id]
+                if req.promised is not None and req.priority is not Priority.EMERGENCY:
+                    scored.append((straight_km(req.location, emergency.location, sub.planar), req.request_id))
+    chosen: list[str] = []
+    for _, rid in sorted(scored):
+        if rid not in chosen:
+            chosen.append(rid)
+    return set(chosen[:budget])
+
+
+def _solve_rest(sub: Problem, hint: Mapping[str, list[str]], params: ReplanParams, seconds: float) -> _Rest:
+    """Plan the remaining-day problem, from ``hint`` (engineer -> request ids in order) when given."""
+    solve_params = params.solve_params(seconds)
+    layout = build_layout(
+        sub, solve_params.protection, solve_params.variation, solve_params.nearest_engineers
+    )
+    if not layout.vehicles or not any(v.vehicles for v in layout.visits):
+        return _Rest([], layout.unassigned + dropped(layout, set()))
+    model = build_model(layout, solve_params)
+    search = _search_parameters(solve_params)
+    solution = None
+    if hint:
+        model.routing.CloseModelWithParameters(search)
+        start = model.routing.ReadAssignmentFromRoutes(_start_routes(layout, model, hint), True)
+        if start is not None:
+            solution = model.routing.SolveFromAssignmentWithParameters(start, search)
+    if solution is None:
+        solution = model.routing.SolveWithParameters(search)
+    routes = extract_routes(layout, model, solution) if solution is not None else []
+    served = {s.request_id for r in routes for s in r.stops}
+    return _Rest(routes, layout.unassigned + dropped(layout, served))
+
+
+def _start_routes(layout: Layout, model: Model, hint: Mapping[str, list[str]]) -> list[list[int]]:
+    """Routing indices of each vehicle's hinted visits, keeping only those its schedule can still hold."""
+    by_request = {v.request.request_id: v for v in layout.visits}
+    taken: set[str] = set()
+    routes: list[list[int]] = []
+    for veh in layout.vehicles:
+        wanted = [
+            by_request[r]
+            for r in hint.get(veh.engineer.engineer_id, [])
+            if r in by_request and r not in taken
+        ]
+        k = len(routes)
+        kept = _schedulable(layout, veh, [v for v in wanted if k in v.vehicles])
+        taken.update(v.request.request_id for v in kept)
+        routes.append([model.manager.NodeToIndex(v.node) for v in kept])
+    return routes
+
+
+def _schedulable(layout: Layout, veh: Vehicle, visits: list[Visit]) -> list[Visit]:
+    """The visits in order that a greedy schedule on reserved times can serve (break and cap included).
+
+    The break is taken before the first visit that would otherwise end after its latest start.
+    """
+    travel = layout.reserved_travel
+    t, at = veh.start, veh.origin
+    brk = veh.break_range
+    kept: list[Visit] = []
+    cap = veh.engineer.max_jobs
+    for visit in visits:
+        if cap is not None and len(kept) >= cap:
+            break
+        start = _first_start(visit, t + travel[at][visit.node])
+        pause = brk is not None and (start is None or start + visit.reserve > brk[1])
+        if pause and brk is not None:
+            if max(t, brk[0]) > brk[1]:
+                continue
+            start = _first_start(visit, max(t, brk[0]) + veh.break_s + travel[at][visit.node])
+        if start is None or start + visit.reserve + travel[visit.node][veh.node] > veh.end:
+            continue
+        if pause:
+            brk = None
+        kept.append(visit)
+        t, at = start + visit.reserve, visit.node
+    home = t + travel[at][veh.node]
+    if brk is not None and kept and (max(t, brk[0]) > brk[1] or home + veh.break_s > veh.end):
+        return []
+    return kept
+
+
+def _first_start(visit: Visit, arrive: int) -> int | None:
+    """The earliest service start at or after ``arrive`` inside one of the visit's windows."""
+    return next((max(arrive, lo) for lo, hi in visit.windows if max(arrive, lo) <= hi), None)
