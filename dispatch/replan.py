@@ -232,7 +232,9 @@ def remaining_day(problem: Problem, plan: Plan, events: Sequence[Event], now: da
     if day not in plan.dates:
         raise InputError.single("plan", None, "dates", f"the plan does not cover {day}, the day of --now")
     facts = fold(problem, plan, events)
-    full = replace(problem, requests=[*problem.requests, *facts.new])
+    full = with_promises(
+        replace(problem, requests=[*problem.requests, *facts.new]), repromised_in(problem, plan)
+    )
     legs = Legs(full)
     frozen: dict[str, list[Stop]] = {}
     breaks: dict[str, TimeWindow] = {}
@@ -247,22 +249,26 @@ def remaining_day(problem: Problem, plan: Plan, events: Sequence[Event], now: da
         mine = [(at, rid) for rid, at in facts.no_show.items() if owner.get(rid) == eid]
         shift = full.shift_by_key[(eid, day)]
         restarts[eid] = _restart(full, eid, shift, frozen[eid], facts, now, legs, mine, taken)
-    left_out = _left_out(facts, {s.request_id for stops in frozen.values() for s in stops})
+    left_out = _left_out(facts, {s.request_id for stops in frozen.values() for s in stops}, plan)
     remaining = Remaining(full, full, plan, day, now, frozen, breaks, restarts, left_out, facts, owner)
     return replace(remaining, sub=_sub_problem(remaining))
 
 
-def _left_out(facts: Facts, frozen: set[str]) -> list[Unassigned]:
-    out = [
-        Unassigned(rid, Reason.CANCELLED.value, "cancelled by the customer")
+def _left_out(facts: Facts, frozen: set[str], plan: Plan) -> list[Unassigned]:
+    """Cancelled and no-show requests: those of the events, and those an earlier re-plan left out."""
+    out = {
+        rid: Unassigned(rid, Reason.CANCELLED.value, "cancelled by the customer")
         for rid in sorted(facts.cancelled - frozen)
-    ]
-    out += [
-        Unassigned(rid, Reason.NO_SHOW.value, f"nobody at home at {at:%H:%M}; book a new visit")
-        for rid, at in sorted(facts.no_show.items())
-        if rid not in frozen and rid not in facts.cancelled
-    ]
-    return out
+    }
+    for rid, at in sorted(facts.no_show.items()):
+        if rid not in frozen and rid not in out:
+            out[rid] = Unassigned(
+                rid, Reason.NO_SHOW.value, f"nobody at home at {at:%H:%M}; book a new visit"
+            )
+    for u in plan.unassigned:
+        if u.reason in (Reason.CANCELLED, Reason.NO_SHOW) and u.request_id not in frozen:
+            out.setdefault(u.request_id, u)
+    return list(out.values())
 
 
 def _sub_problem(rem: Remaining) -> Problem:
@@ -322,12 +328,28 @@ def _sub_shift(rem: Remaining, eid: str) -> Shift | None:
     return out
 
 
-def with_promises(problem: Problem, promises: Mapping[str, TimeWindow], day: date) -> Problem:
-    """The problem with the given requests promised the given windows on ``day`` (re-promised)."""
+def repromised_in(problem: Problem, plan: Plan) -> dict[str, TimeWindow]:
+    """Promised requests that ``plan`` serves in another window: re-promised by an earlier re-plan."""
+    out = {}
+    for _, stop in plan.stops():
+        req = problem.request_by_id.get(stop.request_id)
+        if req is not None and req.promised is not None and stop.slot != req.promised.window:
+            out[stop.request_id] = stop.slot
+    return out
+
+
+def with_promises(problem: Problem, promises: Mapping[str, TimeWindow]) -> Problem:
+    """The problem with the given requests promised the given windows (re-promised)."""
     if not promises:
         return problem
     requests = [
-        replace(r, promised=Appointment(day, promises[r.request_id])) if r.request_id in promises else r
+        replace(r, promised=Appointment(_day_of(problem, promises[r.request_id]), promises[r.request_id]))
+        if r.request_id in promises
+        else r
         for r in problem.requests
     ]
     return replace(problem, requests=requests)
+
+
+def _day_of(problem: Problem, window: TimeWindow) -> date:
+    return window.start.astimezone(problem.zone).date()

@@ -156,6 +156,8 @@ def diff(rem: Remaining, new: Plan, problem: Problem, repromised: Mapping[str, T
     }
     for rid in sorted((set(before) | set(after) | set(original)) - frozen - left):
         b, a = before.get(rid), after.get(rid)
+        if rid in original and b is None and a is None:
+            continue  # a promise the plan in force could not keep either: nothing new to say
         if rid in original and (a is None or rid in repromised):
             proposal = a or earliest_slot(problem, new, problem.request_by_id[rid], rem.now, away)
             what = "re-promised" if a is not None else "cannot be kept"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -21,7 +21,7 @@ from dispatch.events import Event
 from dispatch.geo import straight_km
 from dispatch.kpis import plan_kpis
 from dispatch.model import Priority, Problem, Request, TimeWindow
-from dispatch.plan import Plan, Route, Unassigned
+from dispatch.plan import Plan, Reason, Route, Unassigned
 from dispatch.punctuality import DEFAULT_PROTECTION
 from dispatch.replan import Remaining, remaining_day, with_promises
 from dispatch.replan_diff import Diff, diff, merge
@@ -97,14 +97,16 @@ def replan(
     started = time.monotonic()
     rem = remaining_day(problem, plan, events, now)
     hint = _routes_of(plan, rem) if params.warm_start else {}
-    emergencies = [r for r in rem.facts.new if r.priority is Priority.EMERGENCY]
-    share = 0.5 if emergencies and params.disruption_budget else 1.0
-    rest = _solve_rest(rem.sub, hint, params, params.time_limit_s * share)
+    served = {s.request_id for _, s in plan.stops()}
+    emergencies = [
+        r for r in rem.facts.new if r.priority is Priority.EMERGENCY and r.request_id not in served
+    ]
     repromised: dict[str, TimeWindow] = {}
-    waiting = _unserved(rest, emergencies)
-    if waiting and params.disruption_budget:
-        rest, repromised = _make_room(rem, rest, waiting, params, started)
-    final = with_promises(rem.problem, repromised, rem.day)
+    if emergencies:
+        rest, repromised = _with_emergencies(rem, emergencies, hint, params, started)
+    else:
+        rest = _solve_rest(rem.sub, hint, params, params.time_limit_s) or _Rest([], [])
+    final = with_promises(rem.problem, repromised)
     merged = merge(rem, rest.routes, rest.unassigned, final)
     merged = Plan(merged.dates, merged.routes, merged.unassigned, plan_kpis(final, merged))
     violations = validate(final, merged)
@@ -126,32 +128,42 @@ def _routes_of(plan: Plan, rem: Remaining) -> dict[str, list[str]]:
     }
 
 
-def _unserved(rest: _Rest, wanted: Sequence[Request]) -> list[Request]:
-    served = {s.request_id for r in rest.routes for s in r.stops}
-    return [r for r in wanted if r.request_id not in served]
-
-
-def _make_room(
-    rem: Remaining, rest: _Rest, waiting: list[Request], params: ReplanParams, started: float
+def _with_emergencies(
+    rem: Remaining,
+    emergencies: list[Request],
+    hint: Mapping[str, list[str]],
+    params: ReplanParams,
+    started: float,
 ) -> tuple[_Rest, dict[str, TimeWindow]]:
-    """Free promised slots near the waiting emergencies (at most the budget) and search again.
+    """Plan the day without the new emergencies, then add them breaking at most the budget's promises.
 
-    Kept only when it serves more emergencies; the freed customers whose visit leaves its
-    promised window are re-promised the new slot.
+    The promises the first plan keeps stay mandatory, but for the ``disruption_budget``
+    closest to an emergency, which may take another slot of the day (re-promised) or drop.
     """
+    ids = {r.request_id for r in emergencies}
     sub = rem.sub
-    chosen = _near_promises(sub, rest, waiting, params.disruption_budget)
-    if not chosen:
-        return rest, {}
+    base = replace(sub, requests=[r for r in sub.requests if r.request_id not in ids])
+    first = _solve_rest(base, hint, params, params.time_limit_s / 2) or _Rest([], [])
+    kept = {
+        s.request_id
+        for r in first.routes
+        for s in r.stops
+        if base.request_by_id[s.request_id].promised is not None
+    }
+    chosen = _near_promises(sub, first, emergencies, params.disruption_budget)
     relaxed = [
         replace(r, promised=None, earliest_date=rem.day, latest_date=rem.day) if r.request_id in chosen else r
         for r in sub.requests
     ]
-    hint = {r.engineer_id: [s.request_id for s in r.stops] for r in rest.routes}
+    hint = {r.engineer_id: [s.request_id for s in r.stops] for r in first.routes}
     left = params.time_limit_s - (time.monotonic() - started)
-    again = _solve_rest(replace(sub, requests=relaxed), hint, params, left)
-    if len(_unserved(again, waiting)) >= len(waiting):
-        return rest, {}
+    again = _solve_rest(replace(sub, requests=relaxed), hint, params, left, mandatory=kept - chosen)
+    if again is None:
+        why = f"no engineer who could serve it has room without breaking more than {params.disruption_budget} promises"
+        return _Rest(
+            first.routes,
+            first.unassigned + [Unassigned(r, Reason.NO_CAPACITY.value, why) for r in sorted(ids)],
+        ), {}
     promised = {r.request_id: r.promised for r in sub.requests if r.request_id in chosen}
     moved = {}
     for route in again.routes:
@@ -159,7 +171,7 @@ def _make_room(
             was = promised.get(stop.request_id)
             if was is not None and not was.window.contains(stop.start):
                 moved[stop.request_id] = stop.slot
-    log.info("emergency room: freed %s, re-promised %s", sorted(chosen), sorted(moved))
+    log.info("emergencies %s: freed %s, re-promised %s", sorted(ids), sorted(chosen), sorted(moved))
     return again, moved
 
 
@@ -182,8 +194,18 @@ def _near_promises(sub: Problem, rest: _Rest, waiting: list[Request], budget: in
     return set(chosen[:budget])
 
 
-def _solve_rest(sub: Problem, hint: Mapping[str, list[str]], params: ReplanParams, seconds: float) -> _Rest:
-    """Plan the remaining-day problem, from ``hint`` (engineer -> request ids in order) when given."""
+def _solve_rest(
+    sub: Problem,
+    hint: Mapping[str, list[str]],
+    params: ReplanParams,
+    seconds: float,
+    mandatory: Collection[str] = (),
+) -> _Rest | None:
+    """Plan the remaining-day problem, from ``hint`` (engineer -> request ids in order) when given.
+
+    The ``mandatory`` requests must stay served (their hint is taken as it is, a feasible
+    plan's routes); ``None`` when no plan keeps them all.
+    """
     solve_params = params.solve_params(seconds)
     layout = build_layout(
         sub, solve_params.protection, solve_params.variation, solve_params.nearest_engineers
@@ -191,22 +213,31 @@ def _solve_rest(sub: Problem, hint: Mapping[str, list[str]], params: ReplanParam
     if not layout.vehicles or not any(v.vehicles for v in layout.visits):
         return _Rest([], layout.unassigned + dropped(layout, set()))
     model = build_model(layout, solve_params)
+    for visit in layout.visits:
+        if visit.request.request_id in mandatory:
+            model.routing.ActiveVar(model.manager.NodeToIndex(visit.node)).SetValue(1)
     search = _search_parameters(solve_params)
     solution = None
     if hint:
         model.routing.CloseModelWithParameters(search)
-        start = model.routing.ReadAssignmentFromRoutes(_start_routes(layout, model, hint), True)
+        start_routes = _start_routes(layout, model, hint, as_is=bool(mandatory))
+        start = model.routing.ReadAssignmentFromRoutes(start_routes, True)
         if start is not None:
             solution = model.routing.SolveFromAssignmentWithParameters(start, search)
     if solution is None:
         solution = model.routing.SolveWithParameters(search)
+    if solution is None and mandatory:
+        return None
     routes = extract_routes(layout, model, solution) if solution is not None else []
     served = {s.request_id for r in routes for s in r.stops}
     return _Rest(routes, layout.unassigned + dropped(layout, served))
 
 
-def _start_routes(layout: Layout, model: Model, hint: Mapping[str, list[str]]) -> list[list[int]]:
-    """Routing indices of each vehicle's hinted visits, keeping only those its schedule can still hold."""
+def _start_routes(
+    layout: Layout, model: Model, hint: Mapping[str, list[str]], as_is: bool = False
+) -> list[list[int]]:
+    """Routing indices of each vehicle's hinted visits, keeping only those its schedule can
+    still hold (all of them ``as_is``)."""
     by_request = {v.request.request_id: v for v in layout.visits}
     taken: set[str] = set()
     routes: list[list[int]] = []
@@ -217,7 +248,8 @@ def _start_routes(layout: Layout, model: Model, hint: Mapping[str, list[str]]) -
             if r in by_request and r not in taken
         ]
         k = len(routes)
-        kept = _schedulable(layout, veh, [v for v in wanted if k in v.vehicles])
+        allowed = [v for v in wanted if k in v.vehicles]
+        kept = allowed if as_is else _schedulable(layout, veh, allowed)
         taken.update(v.request.request_id for v in kept)
         routes.append([model.manager.NodeToIndex(v.node) for v in kept])
     return routes
