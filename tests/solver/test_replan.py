@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -107,7 +108,7 @@ def test_a_scripted_day_keeps_history_and_promises(city: Problem, morning: Plan)
     events: list[Event] = []
     plan, then = morning, at(7)
     first = _open_stop(morning, at(7, 30), "E1")
-    script = [
+    script: list[tuple[datetime, Callable[[Plan, datetime], list[Event]]]] = [
         (at(8, 30), lambda p, n: [VisitStarted(first.request_id, first.start)]),
         (at(9, 0), lambda p, n: [VisitOverrun(first.request_id, first.end + timedelta(minutes=50))]),
         (at(10, 40), lambda p, n: [EngineerUnavailable("E2", n)]),
