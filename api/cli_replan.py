@@ -18,14 +18,13 @@ import typer
 
 from data._atomic import write_atomic
 from data.contract import load_scenario
-from data.events import context_of, diff_to_dict, event_to_dict, read_events
-from data.plan_io import plan_to_dict, read_plan
+from data.events import context_of, diff_to_dict, read_events, replan_document
+from data.plan_io import read_plan
 from data.travel import GeodesicTravel
 from dispatch.errors import InputError
-from dispatch.events import Event
 from dispatch.model import DEFAULT_ZONE
 from dispatch.punctuality import DEFAULT_PROTECTION
-from solver.replan import ReplanParams, ReplanResult, replan
+from solver.replan import ReplanParams, replan
 
 
 def _fail(exc: ValueError) -> NoReturn:
@@ -42,25 +41,6 @@ def _moment(text: str, zone: ZoneInfo) -> datetime:
         typer.echo(f"error: --now {text!r} is not an ISO 8601 date-time", err=True)
         raise typer.Exit(2) from exc
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
-
-
-def replan_document(result: ReplanResult, events: list[Event], zone: ZoneInfo) -> dict[str, Any]:
-    """The new plan's JSON document with what the re-plan adds: moment, events, history, re-promises."""
-    doc = plan_to_dict(result.plan, zone)
-    doc["replan"] = {
-        "now": result.remaining.now.astimezone(zone).isoformat(timespec="seconds"),
-        "events": [event_to_dict(e, zone) for e in events],
-        "frozen": sorted(result.remaining.frozen_ids()),
-        "repromised": {
-            rid: {
-                "slot_start": w.start.isoformat(timespec="seconds"),
-                "slot_end": w.end.isoformat(timespec="seconds"),
-            }
-            for rid, w in sorted(result.repromised.items())
-        },
-        "seconds": round(result.seconds, 2),
-    }
-    return doc
 
 
 def _write(path: Path, doc: dict[str, Any]) -> None:
@@ -100,7 +80,9 @@ def replan_cmd(
         result = replan(problem, plan, events, moment, params)
     except ValueError as exc:
         _fail(exc)
-    _write(out_path, replan_document(result, events, tz))
+    _write(
+        out_path, replan_document(result.plan, result.remaining, result.repromised, events, result.seconds)
+    )
     if diff_path is not None:
         _write(diff_path, diff_to_dict(result.diff, tz))
     d = result.diff

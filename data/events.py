@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from data._entities import Context
 from data._tables import Defects, Row
+from data.plan_io import plan_to_dict
 from dispatch.errors import InputError
 from dispatch.events import (
     TYPES,
@@ -32,7 +33,9 @@ from dispatch.events import (
     VisitStarted,
     type_name,
 )
-from dispatch.model import Problem
+from dispatch.model import Problem, TimeWindow
+from dispatch.plan import Plan
+from dispatch.replan import Remaining
 from dispatch.replan_diff import Change, Diff, Placement
 
 EVENTS_FILE = "events.jsonl"
@@ -85,7 +88,7 @@ def _event(doc: Any, ctx: Context, source: str, number: int, defects: Defects) -
         return None
     if kind == "new_request":
         return _new_request(doc.get("request"), ctx, source, number, defects)
-    row = Row(source, number, {k: _cell(v) for k, v in doc.items()}, defects)
+    row = Row(source, number, {k: cell_text(v) for k, v in doc.items()}, defects)
     event = _build(str(kind), row, ctx.zone)
     return event if row.ok else None
 
@@ -116,13 +119,13 @@ def _new_request(value: Any, ctx: Context, source: str, number: int, defects: De
         defects.add(source, number, "request", "required: an object of the contract's request fields")
         return None
     own = Defects()
-    request = ctx.request(Row(source, number, {k: _cell(v) for k, v in value.items()}, own))
+    request = ctx.request(Row(source, number, {k: cell_text(v) for k, v in value.items()}, own))
     for p in own.problems:
         defects.add(p.file, p.row, f"request.{p.field}" if p.field else "request", p.message)
     return None if own.problems else NewRequest(request)
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A JSON value as the CSV cell it stands for: lists of tags joined with ``;``."""
     if value is None:
         return ""
@@ -131,7 +134,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else str(value)
     if isinstance(value, list):
-        return ";".join(_cell(v) for v in value)
+        return ";".join(cell_text(v) for v in value)
     return str(value).strip()
 
 
@@ -202,3 +205,25 @@ def diff_to_dict(diff: Diff, zone: ZoneInfo) -> dict[str, Any]:
 
     kinds = ("moved", "reassigned", "newly_late", "broken_promises", "dropped", "booked", "notify")
     return {kind: [change(c) for c in getattr(diff, kind)] for kind in kinds}
+
+
+def replan_document(
+    plan: Plan, rem: Remaining, repromised: Mapping[str, TimeWindow], events: Sequence[Event], seconds: float
+) -> dict[str, Any]:
+    """The new plan's JSON document plus a ``replan`` field: moment, events, frozen visits, re-promises."""
+    zone = rem.problem.zone
+    doc = plan_to_dict(plan, zone)
+    doc["replan"] = {
+        "now": rem.now.astimezone(zone).isoformat(timespec="seconds"),
+        "events": [event_to_dict(e, zone) for e in events],
+        "frozen": sorted(rem.frozen_ids()),
+        "repromised": {
+            rid: {
+                "slot_start": w.start.isoformat(timespec="seconds"),
+                "slot_end": w.end.isoformat(timespec="seconds"),
+            }
+            for rid, w in sorted(repromised.items())
+        },
+        "seconds": round(seconds, 2),
+    }
+    return doc

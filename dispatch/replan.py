@@ -95,10 +95,14 @@ def fold(problem: Problem, plan: Plan, events: Sequence[Event]) -> Facts:
     for number, event in enumerate(events, start=1):
         rid = request_of(event)
         if isinstance(event, NewRequest):
-            if rid in known:
-                problems.append(InputProblem(EVENTS, number, "request.request_id", f"{rid} exists already"))
+            rid = event.request.request_id
+            if rid in problem.request_by_id:  # recorded in the scenario already (the service stores it)
+                facts.new.append(problem.request_by_id[rid])
+            elif rid in known:
+                problems.append(InputProblem(EVENTS, number, "request.request_id", f"{rid} comes twice"))
+            else:
+                facts.new.append(event.request)
             known.add(event.request.request_id)
-            facts.new.append(event.request)
             continue
         if isinstance(event, EngineerUnavailable):
             if event.engineer_id not in problem.engineer_by_id:
@@ -233,7 +237,14 @@ def remaining_day(problem: Problem, plan: Plan, events: Sequence[Event], now: da
         raise InputError.single("plan", None, "dates", f"the plan does not cover {day}, the day of --now")
     facts = fold(problem, plan, events)
     full = with_promises(
-        replace(problem, requests=[*problem.requests, *facts.new]), repromised_in(problem, plan)
+        replace(
+            problem,
+            requests=[
+                *problem.requests,
+                *(r for r in facts.new if r.request_id not in problem.request_by_id),
+            ],
+        ),
+        repromised_in(problem, plan),
     )
     legs = Legs(full)
     frozen: dict[str, list[Stop]] = {}
