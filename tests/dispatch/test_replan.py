@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dispatch.events import Cancellation, Event, EngineerUnavailable, NoShow, VisitOverrun, VisitStarted
+from dispatch.events import Cancellation, EngineerUnavailable, Event, NoShow, VisitOverrun, VisitStarted
 from dispatch.model import Problem, TimeWindow
 from dispatch.plan import Plan, Reason, Route, Stop, Unassigned
 from dispatch.replan import remaining_day
