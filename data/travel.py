@@ -49,6 +49,16 @@ class GeodesicTravel:
         seconds = np.ceil(meters * 3.6 / self.speed_kmh).astype(np.int64)
         return TravelMatrix(seconds=seconds.tolist(), meters=meters.tolist())
 
+    def legs(self, origin: Location, points: Sequence[Location]) -> tuple[list[int], list[int]]:
+        """Seconds and metres from ``origin`` to each point, as ``matrix`` would give them
+        (the geodesic is symmetric): one row in a millisecond where the matrix takes the square."""
+        lat = np.array([p.lat for p in points], dtype=float)
+        lon = np.array([p.lon for p in points], dtype=float)
+        _, _, dist = _WGS84.inv(np.full(len(points), origin.lon), np.full(len(points), origin.lat), lon, lat)
+        meters = np.ceil(np.asarray(dist) * self.circuity).astype(np.int64)
+        seconds = np.ceil(meters * 3.6 / self.speed_kmh).astype(np.int64)
+        return seconds.tolist(), meters.tolist()
+
 
 @dataclass(frozen=True, slots=True)
 class PlanarTravel:
