@@ -61,7 +61,7 @@ def build_model(layout: Layout, params: SolveParams) -> Model:
 def _drop_unit(layout: Layout, params: SolveParams) -> int:
     """Cost of leaving out one unit of work: more than any detour and soft cost it saves."""
     longest = max((max(row) for row in layout.travel.seconds), default=0)
-    return 2 * longest + params.preferred_engineer_s + 2 * DAY + 1
+    return 2 * longest + params.preferred_engineer_s + params.keep_s + 2 * DAY + 1
 
 
 def _vehicle_shifts(layout: Layout, routing: pywrapcp.RoutingModel, dim: pywrapcp.RoutingDimension) -> None:
@@ -109,7 +109,8 @@ def _visits(
     """Windows, allowed vehicles, drop penalties and the emergencies' hurry."""
     for visit in layout.visits:
         index = manager.NodeToIndex(visit.node)
-        routing.AddDisjunction([index], visit.worth * unit)
+        kept = params.keep_s if visit.request.request_id in params.keep else 0
+        routing.AddDisjunction([index], visit.worth * unit + kept)
         if not visit.vehicles:
             routing.ActiveVar(index).SetValue(0)
             continue

@@ -44,6 +44,8 @@ class SolveParams:
     as many rounds. Dispatch days use OR-Tools' guided local search alone (the default:
     on the 60-engineer demo day at 30 s it serves the same work as with the rounds, with
     about 2 % fewer km); the VRPTW benchmarks turn the rounds on.
+    ``keep`` (a re-plan's requests already planned, whose customers know their slot) costs
+    ``keep_s`` more to leave out than other work of its tier.
     ``seed`` drives the rounds' random choices. ``workers`` > 1 runs that many searches at
     once in forked processes (seeds ``seed``, ``seed + 1``, ...) and keeps the best.
     """
@@ -68,13 +70,15 @@ class SolveParams:
     round_neighbours: float = 0.05
     seed: int = 0
     workers: int = 1
+    keep: frozenset[str] = frozenset()
+    keep_s: int = 0
 
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0:
             raise ValueError(f"time_limit_s must be positive, got {self.time_limit_s}")
         if self.solution_limit is not None and self.solution_limit < 1:
             raise ValueError(f"solution_limit must be at least 1, got {self.solution_limit}")
-        for name in ("preferred_engineer_s", "balance_s_per_hour", "emergency_delay_s_per_hour"):
+        for name in ("preferred_engineer_s", "balance_s_per_hour", "emergency_delay_s_per_hour", "keep_s"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
         if not 0 < self.first_search_share <= 1:
