@@ -94,10 +94,11 @@ def draw_move(
     body: MoveRequest, user: Reader, session: SessionDep, zone: ZoneDep, travel: TravelDep
 ) -> MovedPlan:
     """The plan with one visit moved to an engineer, day and slot, routes re-timed; check it before saving."""
-    branches = _scope(session, body.branches, user)
+    _scope(session, body.branches, user)
     plan = plan_from_dict(body.plan, zone)
     days = sorted({*plan.dates, body.date})
-    scoped = build_problem(session, days, branches, zone, travel)
+    # Every branch's work: a route may serve requests nearer to another branch.
+    scoped = build_problem(session, days, None, zone, travel)
     slot = None
     if body.slot_start is not None or body.slot_end is not None:
         if body.slot_start is None or body.slot_end is None or body.slot_end <= body.slot_start:

@@ -7,14 +7,21 @@ The page is plain HTML, CSS and JavaScript modules in ``api/web``; Leaflet comes
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+from typing import Annotated
 
 import xstatic.pkg.leaflet as leaflet
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import select
+
+from api.deps import Reader, SessionDep
+from data.storage.models_ops import PlanJobRow
+from data.storage.plans import DONE
 
 #: The page's own files.
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
@@ -60,6 +67,29 @@ def desk_config() -> DeskConfig:
         tile_attribution=settings.tile_attribution,
         leaflet_version=leaflet.VERSION,
     )
+
+
+class DayJob(BaseModel):
+    """A finished plan job of a day: what a re-plan of that day's branches is asked on."""
+
+    id: str
+    branches: list[str] | None
+    plan_id: int | None
+
+
+@router.get("/jobs")
+def day_jobs(user: Reader, session: SessionDep, date_: Annotated[date, Query(alias="date")]) -> list[DayJob]:
+    """The finished plan jobs that planned ``date``, newest first (a manager's branches only)."""
+    query = select(PlanJobRow).where(PlanJobRow.status == DONE).order_by(PlanJobRow.created_at.desc())
+    visible = user.visible_branches
+    out = []
+    for job in session.scalars(query.limit(200)):
+        if date_.isoformat() not in job.dates:
+            continue
+        if visible is not None and not visible & set(job.branches or visible):
+            continue
+        out.append(DayJob(id=job.id, branches=job.branches, plan_id=job.plan_id))
+    return out
 
 
 def install(app: FastAPI) -> None:

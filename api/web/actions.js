@@ -59,9 +59,8 @@ function showViolations(box, violations) {
 export async function moveVisit(state, requestId, engineerId, slot, box) {
   box.replaceChildren();
   line(box, t("checking"));
-  const source = state.branchOfRequest.get(requestId);
-  const target = state.branchOfEngineer.get(engineerId);
-  const branches = [...new Set([source, target].filter(Boolean))].sort();
+  // The day's plans of every branch in sight go together: a route may serve work nearer another branch.
+  const branches = [...state.current.keys()].sort();
   const body = { plan: mergedPlan(state, branches), branches, request_id: requestId, engineer_id: engineerId, date: state.day };
   if (slot) Object.assign(body, { slot_start: slot.start, slot_end: slot.end });
   try {
@@ -171,27 +170,32 @@ export async function runPlanJob(state, limit, bar, message, stopButton) {
   }
 }
 
-/** Re-plan the rest of the day after one event; shows the diff. */
+/** Re-plan the rest of the day from `now` after one event, through a finished job of the day; shows the diff. */
 export async function replan(state, fields, box) {
   box.replaceChildren();
   const branch = state.filter || [...state.current.keys()][0];
-  const current = state.current.get(branch);
-  if (!current) return line(box, t("no_plan"), "error");
-  const at = fields.at ? `${state.day}T${fields.at}:00${offsetOf(state)}` : undefined;
+  const job = state.jobs.find((j) => !j.branches || j.branches.includes(branch));
+  if (!job) return line(box, t("no_job"), "error"), false;
+  const offset = offsetOf(state);
+  const now = `${state.day}T${fields.now || fields.at || "12:00"}:00${offset}`;
+  const at = fields.at ? `${state.day}T${fields.at}:00${offset}` : undefined;
   const event = { type: fields.type };
   if (fields.engineer_id) event.engineer_id = fields.engineer_id;
   if (fields.request_id) event.request_id = fields.request_id;
   if (at) Object.assign(event, fields.type === "visit_overrun" ? { expected_end: at } : fields.type === "engineer_unavailable" ? { start: at } : { at });
+  line(box, t("loading"));
   try {
-    const answer = await api(`/plans/${current.plan_id}/replan`, { method: "POST", body: { events: [event] } });
-    const diff = answer.diff ?? answer;
+    const answer = await api(`/plans/${job.id}/replan`, { method: "POST", body: { now, events: [event], time_limit_s: 5 } });
+    box.replaceChildren();
+    line(box, `${t("saved")} v${answer.version}`, "ok");
     for (const key of ["moved", "reassigned", "broken_promises", "dropped", "notify"]) {
-      const items = diff[key] ?? [];
-      line(box, `${t(key)}: ${items.length ? items.map((x) => x.request_id ?? JSON.stringify(x)).join(", ") : "—"}`).dataset.diff = key;
+      const items = answer.diff[key] ?? [];
+      line(box, `${t(key)}: ${items.length ? items.map((x) => x.request_id).join(", ") : "—"}`).dataset.diff = key;
     }
     return true;
   } catch (error) {
-    line(box, unavailable(error, `POST /plans/{id}/replan`) ?? describe(error), "error");
+    box.replaceChildren();
+    line(box, unavailable(error, "POST /plans/{id}/replan") ?? describe(error), "error");
     return false;
   }
 }

@@ -11,7 +11,7 @@ const DEFAULT_GRID = [["08:00", "10:00"], ["10:00", "12:00"], ["13:00", "15:00"]
 
 const state = {
   day: "", filter: "", config: { tile_url: "" }, current: new Map(), engineers: new Map(), requests: new Map(),
-  routes: [], unassigned: [], branchOfEngineer: new Map(), branchOfRequest: new Map(), booking: null, offers: [],
+  routes: [], unassigned: [], jobs: [], booking: null, offers: [],
 };
 
 function tomorrow() {
@@ -43,12 +43,14 @@ async function optional(path, fallback) {
 
 async function loadDay() {
   say(t("loading"));
-  const [branches, current, engineers, requests] = await Promise.all([
+  const [branches, current, engineers, requests, jobs] = await Promise.all([
     api("/branches"),
     api(`/plans/current?date=${state.day}`),
     optional("/engineers", []),
     optional(`/requests?date=${state.day}&limit=1000`, []),
+    optional(`/desk/jobs?date=${state.day}`, []),
   ]);
+  state.jobs = jobs;
   const select = $("branch-filter");
   const keep = select.value;
   select.replaceChildren(select.options[0]);
@@ -59,15 +61,6 @@ async function loadDay() {
   state.engineers = new Map(engineers.map((e) => [e.engineer_id, e]));
   state.requests = new Map(requests.map((r) => [r.request_id, r]));
   await fetchMissingRequests();
-  state.branchOfEngineer = new Map();
-  state.branchOfRequest = new Map();
-  for (const c of current) {
-    for (const r of c.plan.routes) {
-      state.branchOfEngineer.set(r.engineer_id, c.branch_id);
-      r.stops.forEach((s) => state.branchOfRequest.set(s.request_id, c.branch_id));
-    }
-    c.plan.unassigned.forEach((u) => state.branchOfRequest.set(u.request_id, c.branch_id));
-  }
   render();
   const visits = state.routes.reduce((n, r) => n + r.stops.length, 0);
   say(current.length ? `${t("loaded")} ${state.day}: ${state.routes.length} ${t("engineers_on_shift")}, ${visits} ${t("visits")}` : t("no_plan"), current.length ? "" : "warn");
