@@ -45,6 +45,8 @@ class BranchRow(Base):
     name: Mapped[str] = mapped_column(default="")
     lat: Mapped[float]
     lon: Mapped[float]
+    #: Beyond this straight-line distance a visit carries the remote-area surcharge (NULL: the default).
+    service_radius_km: Mapped[float | None]
 
 
 class EngineerRow(Base):

@@ -92,3 +92,19 @@ class GeocodeRow(Base):
     lon: Mapped[float | None]
     detail: Mapped[str] = mapped_column(default="")
     created_at: Mapped[datetime]
+
+
+class BookingRow(Base):
+    """A booked appointment: the promise made to the caller, its work order and the code's secret."""
+
+    __tablename__ = "bookings"
+
+    request_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    work_order: Mapped[str] = mapped_column(String(32), unique=True)
+    branch_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+    date: Mapped[date]
+    slot_start: Mapped[datetime]
+    slot_end: Mapped[datetime]
+    engineer_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
