@@ -185,7 +185,7 @@ export async function replan(state, fields, box) {
   if (at) Object.assign(event, fields.type === "visit_overrun" ? { expected_end: at } : fields.type === "engineer_unavailable" ? { start: at } : { at });
   line(box, t("loading"));
   try {
-    const answer = await api(`/plans/${job.id}/replan`, { method: "POST", body: { now, events: [event], time_limit_s: 5 } });
+    const answer = await api(`/plans/${job.id}/replan`, { method: "POST", body: { now, events: [event], time_limit_s: Number(fields.time_limit_s) || 5 } });
     box.replaceChildren();
     line(box, `${t("saved")} v${answer.version}`, "ok");
     for (const key of ["moved", "reassigned", "broken_promises", "dropped", "notify"]) {
