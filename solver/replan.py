@@ -17,6 +17,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from ortools.constraint_solver import pywrapcp
+
 from dispatch.events import Event
 from dispatch.geo import straight_km
 from dispatch.kpis import plan_kpis
@@ -30,6 +32,7 @@ from solver.extract import dropped, extract_routes
 from solver.layout import Layout, Vehicle, Visit, build_layout
 from solver.model import Model, build_model
 from solver.params import SolveParams
+from solver.search import Found, _assignment
 from solver.solve import _search_parameters
 
 log = logging.getLogger(__name__)
@@ -40,13 +43,15 @@ class ReplanParams:
     """How a re-plan searches and what it may change.
 
     ``stability_engineer_s``: the cost of giving a customer another engineer, in seconds of
-    driving. ``disruption_budget``: how many promised customers a new emergency may move to
+    driving; ``stability_drop_s``: the extra cost of leaving out a customer the plan in force
+    serves (on top of the work's worth, within its tier). ``disruption_budget``: how many promised customers a new emergency may move to
     another slot. ``warm_start`` off plans the rest of the day from scratch (the benchmark's
     reference).
     """
 
     time_limit_s: float = 10.0
     stability_engineer_s: int = 3600
+    stability_drop_s: int = 7200
     disruption_budget: int = 2
     warm_start: bool = True
     protection: float = DEFAULT_PROTECTION
@@ -55,14 +60,16 @@ class ReplanParams:
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0:
             raise ValueError(f"time_limit_s must be positive, got {self.time_limit_s}")
-        if self.stability_engineer_s < 0:
-            raise ValueError(f"stability_engineer_s must not be negative, got {self.stability_engineer_s}")
+        if self.stability_engineer_s < 0 or self.stability_drop_s < 0:
+            raise ValueError("stability costs must not be negative")
         if self.disruption_budget < 0:
             raise ValueError(f"disruption_budget must not be negative, got {self.disruption_budget}")
 
-    def solve_params(self, seconds: float) -> SolveParams:
-        """The solver's parameters for a search of ``seconds``."""
+    def solve_params(self, seconds: float, keep: frozenset[str] = frozenset()) -> SolveParams:
+        """The solver's parameters for a search of ``seconds``; ``keep``: the customers planned already."""
         return SolveParams(
+            keep=keep,
+            keep_s=self.stability_drop_s if keep else 0,
             time_limit_s=max(0.1, seconds),
             preferred_engineer_s=self.stability_engineer_s,
             protection=self.protection,
@@ -206,7 +213,7 @@ def _solve_rest(
     The ``mandatory`` requests must stay served (their hint is taken as it is, a feasible
     plan's routes); ``None`` when no plan keeps them all.
     """
-    solve_params = params.solve_params(seconds)
+    solve_params = params.solve_params(seconds, frozenset(r for ids in hint.values() for r in ids))
     layout = build_layout(
         sub, solve_params.protection, solve_params.variation, solve_params.nearest_engineers
     )
@@ -220,8 +227,7 @@ def _solve_rest(
     solution = None
     if hint:
         model.routing.CloseModelWithParameters(search)
-        start_routes = _start_routes(layout, model, hint, as_is=bool(mandatory))
-        start = model.routing.ReadAssignmentFromRoutes(start_routes, True)
+        start = _start(layout, model, hint, as_is=bool(mandatory))
         if start is not None:
             solution = model.routing.SolveFromAssignmentWithParameters(start, search)
     if solution is None:
@@ -233,57 +239,155 @@ def _solve_rest(
     return _Rest(routes, layout.unassigned + dropped(layout, served))
 
 
-def _start_routes(
+def _start(
     layout: Layout, model: Model, hint: Mapping[str, list[str]], as_is: bool = False
-) -> list[list[int]]:
-    """Routing indices of each vehicle's hinted visits, keeping only those its schedule can
-    still hold (all of them ``as_is``)."""
+) -> pywrapcp.Assignment | None:
+    """The warm start: each vehicle's hinted visits its schedule can still hold, then the
+    visits left over put in where they fit best (the hint as it is ``as_is``), loaded with
+    the greedy schedule's times (OR-Tools' own re-timing of a start can fail and leave
+    everything out); ``None`` when even that does not load."""
     by_request = {v.request.request_id: v for v in layout.visits}
     taken: set[str] = set()
-    routes: list[list[int]] = []
-    for veh in layout.vehicles:
-        wanted = [
-            by_request[r]
-            for r in hint.get(veh.engineer.engineer_id, [])
-            if r in by_request and r not in taken
-        ]
-        k = len(routes)
-        allowed = [v for v in wanted if k in v.vehicles]
+    routes: list[list[Visit]] = []
+    for k, veh in enumerate(layout.vehicles):
+        wanted = [by_request[r] for r in hint.get(veh.engineer.engineer_id, []) if r in by_request]
+        allowed = [v for v in wanted if k in v.vehicles and v.request.request_id not in taken]
         kept = allowed if as_is else _schedulable(layout, veh, allowed)
         taken.update(v.request.request_id for v in kept)
-        routes.append([model.manager.NodeToIndex(v.node) for v in kept])
-    return routes
+        routes.append(kept)
+    if not as_is:
+        _insert_left_over(layout, routes)
+    routing, index = model.routing, model.manager.NodeToIndex
+    times: dict[int, int] = {}
+    breaks: dict[int, int] = {}
+    for k, (veh, route) in enumerate(zip(layout.vehicles, routes, strict=True)):
+        plan = _schedule(layout, veh, route)
+        if len(plan.visits) != len(route):
+            return None
+        times[routing.Start(k)], times[routing.End(k)] = veh.start, plan.end
+        times.update((index(v.node), start) for v, start in plan.visits)
+        if k in model.breaks and plan.break_start is not None:
+            breaks[k] = plan.break_start
+    found = Found([[index(v.node) for v in r] for r in routes], 0, times, breaks)
+    return _assignment(model, found, exact=len(breaks) == len(model.breaks))
+
+
+def _insert_left_over(layout: Layout, routes: list[list[Visit]]) -> None:
+    """Cheapest insertion of the visits no route holds, most valuable first (emergencies,
+    then promises), each where it adds the least driving and every visit still fits. A
+    visit above normal work that fits nowhere may take the place of one worth less, which
+    is then tried elsewhere."""
+    placed = {v.node for route in routes for v in route}
+    waiting = sorted(
+        (v for v in layout.visits if v.node not in placed and v.vehicles), key=lambda v: -v.worth
+    )
+    evicted: list[Visit] = []
+    for visit in waiting:
+        spot = _cheapest(layout, routes, visit)
+        if spot is not None:
+            routes[spot[1]].insert(spot[2], visit)
+        elif visit.worth > 1 and (out := _swap_in(layout, routes, visit)) is not None:
+            evicted.append(out)
+    for visit in evicted:
+        spot = _cheapest(layout, routes, visit)
+        if spot is not None:
+            routes[spot[1]].insert(spot[2], visit)
+
+
+def _cheapest(
+    layout: Layout, routes: list[list[Visit]], visit: Visit, only: int | None = None
+) -> tuple[int, int, int] | None:
+    """(added reserved driving, vehicle, position) of the cheapest place where every visit
+    still fits (on vehicle ``only`` when given)."""
+    travel = layout.reserved_travel
+    best: tuple[int, int, int] | None = None
+    for k in visit.vehicles if only is None else [only]:
+        route, veh = routes[k], layout.vehicles[k]
+        nodes = [veh.origin, *(v.node for v in route), veh.node]
+        for i in range(len(route) + 1):
+            added = (
+                travel[nodes[i]][visit.node]
+                + travel[visit.node][nodes[i + 1]]
+                - travel[nodes[i]][nodes[i + 1]]
+            )
+            if best is not None and added >= best[0]:
+                continue
+            trial = [*route[:i], visit, *route[i:]]
+            if len(_schedulable(layout, veh, trial)) == len(trial):
+                best = (added, k, i)
+    return best
+
+
+def _swap_in(layout: Layout, routes: list[list[Visit]], visit: Visit) -> Visit | None:
+    """Put ``visit`` in place of the least valuable visit worth less whose removal makes room; the one removed."""
+    best: tuple[int, int, int, int] | None = None
+    for k in visit.vehicles:
+        route = routes[k]
+        for j, other in enumerate(route):
+            if other.worth >= visit.worth or (best is not None and other.worth > best[0]):
+                continue
+            trial = [*routes[:k], [*route[:j], *route[j + 1 :]], *routes[k + 1 :]]
+            spot = _cheapest(layout, trial, visit, only=k)
+            if spot is not None and (best is None or (other.worth, spot[0]) < (best[0], best[1])):
+                best = (other.worth, spot[0], k, j)
+    if best is None:
+        return None
+    _, _, k, j = best
+    out = routes[k].pop(j)
+    spot = _cheapest(layout, routes, visit, only=k)
+    assert spot is not None
+    routes[k].insert(spot[2], visit)
+    return out
+
+
+@dataclass(frozen=True)
+class _Schedule:
+    """A greedy schedule of one vehicle on reserved times: visits with their starts, break, return."""
+
+    visits: list[tuple[Visit, int]]
+    end: int
+    break_start: int | None
 
 
 def _schedulable(layout: Layout, veh: Vehicle, visits: list[Visit]) -> list[Visit]:
-    """The visits in order that a greedy schedule on reserved times can serve (break and cap included).
+    """The visits in order that a greedy schedule on reserved times can serve (break and cap included)."""
+    return [v for v, _ in _schedule(layout, veh, visits).visits]
 
-    The break is taken before the first visit that would otherwise end after its latest start.
+
+def _schedule(layout: Layout, veh: Vehicle, visits: list[Visit]) -> _Schedule:
+    """Serve ``visits`` in order as early as their windows allow, skipping those that do not fit.
+
+    The break is taken before the first visit that would otherwise end after its latest
+    start, or after the last visit; a route that cannot take it serves nothing.
     """
     travel = layout.reserved_travel
     t, at = veh.start, veh.origin
-    brk = veh.break_range
-    kept: list[Visit] = []
+    brk, taken = veh.break_range, None
+    kept: list[tuple[Visit, int]] = []
     cap = veh.engineer.max_jobs
     for visit in visits:
         if cap is not None and len(kept) >= cap:
             break
         start = _first_start(visit, t + travel[at][visit.node])
-        pause = brk is not None and (start is None or start + visit.reserve > brk[1])
+        pause = brk is not None and taken is None and (start is None or start + visit.reserve > brk[1])
         if pause and brk is not None:
             if max(t, brk[0]) > brk[1]:
                 continue
             start = _first_start(visit, max(t, brk[0]) + veh.break_s + travel[at][visit.node])
         if start is None or start + visit.reserve + travel[visit.node][veh.node] > veh.end:
             continue
-        if pause:
-            brk = None
-        kept.append(visit)
+        if pause and brk is not None:
+            taken = max(t, brk[0])
+        kept.append((visit, start))
         t, at = start + visit.reserve, visit.node
-    home = t + travel[at][veh.node]
-    if brk is not None and kept and (max(t, brk[0]) > brk[1] or home + veh.break_s > veh.end):
-        return []
-    return kept
+    end = t + travel[at][veh.node]
+    if brk is not None and taken is None:
+        taken = max(t, brk[0])
+        if kept and (taken > brk[1] or taken + veh.break_s + travel[at][veh.node] > veh.end):
+            return _Schedule([], veh.start + travel[veh.origin][veh.node], max(veh.start, brk[0]))
+        if kept:
+            end = taken + veh.break_s + travel[at][veh.node]
+    return _Schedule(kept, end, taken)
 
 
 def _first_start(visit: Visit, arrive: int) -> int | None:
