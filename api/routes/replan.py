@@ -31,8 +31,8 @@ from data.storage.models_ops import PlanJobRow, PlanRow
 from data.storage.plans import current_plans, store_plan
 from data.storage.problem import build_problem
 from data.storage.requests import TRANSITIONS, Status, add_request
-from dispatch.errors import InputError
-from dispatch.events import Cancellation, Event, NewRequest, NoShow, VisitFinished, VisitStarted
+from dispatch.errors import InputError, InputProblem
+from dispatch.events import Cancellation, Event, NewRequest, NoShow, VisitFinished, VisitStarted, request_of
 from dispatch.model import Problem
 from dispatch.travel import TravelModel
 from solver.replan import ReplanParams, replan
@@ -106,6 +106,13 @@ def post_events(body: EventsCreate, user: Coordinator, session: SessionDep, zone
     """Apply the day's events to the requests and record them in the plans in force on ``date``."""
     ctx = request_context(session, zone)
     events = events_from_docs(list(enumerate(body.events, start=1)), ctx, "events")
+    unknown = [
+        InputProblem("events", n, "request_id", f"unknown request {rid}")
+        for n, e in enumerate(events, start=1)
+        if not isinstance(e, NewRequest) and (rid := request_of(e)) and session.get(RequestRow, rid) is None
+    ]
+    if unknown:
+        raise InputError(unknown)
     for event, raw in zip(events, body.events, strict=True):
         _apply(session, event, zone, raw)
     recorded = sorted({c.plan_id for c in current_plans(session, body.date, None)})

@@ -56,7 +56,7 @@ def test_events_then_replan_keep_history_and_store_a_new_version(
 def test_malformed_events_are_a_422_naming_the_field(
     loaded: TestClient, keys: dict[str, dict[str, str]]
 ) -> None:
-    """An event without its time is refused whole, naming the event and field."""
+    """An event without its time, or about an unknown request, is refused whole, naming the event and field."""
     events = [{"type": "no_show", "request_id": "R0001"}]
     answer = loaded.post(
         "/events", json={"date": DAY.isoformat(), "events": events}, headers=keys["coordinator"]
@@ -68,6 +68,12 @@ def test_malformed_events_are_a_422_naming_the_field(
         "field": "at",
         "message": "required, but empty",
     }
+    events = [{"type": "cancellation", "request_id": "NOPE"}]
+    answer = loaded.post(
+        "/events", json={"date": DAY.isoformat(), "events": events}, headers=keys["coordinator"]
+    )
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["message"] == "unknown request NOPE"
 
 
 def test_engineers_may_not_post_events_or_replan(loaded: TestClient, keys: dict[str, dict[str, str]]) -> None:
