@@ -79,7 +79,7 @@ function render() {
   state.routes = shown.flatMap((c) => c.plan.routes.filter((r) => r.date === state.day));
   state.unassigned = shown.flatMap((c) => c.plan.unassigned.map((u) => ({ ...u, branch_id: c.branch_id })));
   renderBoard($("board"), state.routes, state.engineers, state.requests, openDetails);
-  renderUnassigned($("unassigned-table").tBodies[0], state.unassigned);
+  renderUnassigned($("unassigned-table").tBodies[0], state.unassigned, openDetails);
   const perBranch = shown.map((c) => [c.branch_id, c.plan.kpis?.branches?.[c.branch_id] ?? {}]);
   renderKpis($("kpi-table"), $("kpi-chart"), perBranch);
   const pick = $("map-engineer");
@@ -110,6 +110,7 @@ function slotChoices(stop) {
 function openDetails(requestId) {
   const { route, stop } = findStop(requestId);
   const request = state.requests.get(requestId) ?? {};
+  const left = stop ? null : state.unassigned.find((u) => u.request_id === requestId);
   $("details-title").textContent = `${t("request")} ${requestId}`;
   const rows = [
     [t("engineer"), route?.engineer_id], [t("priority"), request.priority && t(`p_${request.priority}`)],
@@ -119,6 +120,7 @@ function openDetails(requestId) {
     [t("slot"), stop && `${hhmm(stop.slot_start)}–${hhmm(stop.slot_end)}`], [t("arrival"), stop && hhmm(stop.arrival)],
     [t("start"), stop && hhmm(stop.start)], [t("end"), stop && hhmm(stop.end)],
     [t("travel_min"), stop?.travel_minutes?.toFixed(1)], [t("travel_km"), stop?.travel_km?.toFixed(1)],
+    [t("reason"), left && `${t(`r_${left.reason}`)}: ${left.detail}`],
   ];
   const body = $("details-body");
   body.replaceChildren();

@@ -8,11 +8,20 @@ function cell(row, text) {
 }
 
 /** Fill the unassigned table: request, branch, reason (translated, code kept), detail. */
-export function renderUnassigned(tbody, items) {
+export function renderUnassigned(tbody, items, onOpen) {
   tbody.replaceChildren();
+  tbody.onclick = (event) => {
+    const row = event.target.closest("tr[data-request-id]");
+    if (row) onOpen(row.dataset.requestId);
+  };
+  tbody.onkeydown = (event) => {
+    const row = event.target.closest("tr[data-request-id]");
+    if (row && event.key === "Enter") onOpen(row.dataset.requestId);
+  };
   for (const item of items) {
     const row = document.createElement("tr");
     row.dataset.requestId = item.request_id;
+    row.tabIndex = 0;
     cell(row, item.request_id);
     cell(row, item.branch_id);
     cell(row, `${t(`r_${item.reason}`)} (${item.reason})`);
@@ -69,17 +78,25 @@ function barChart(perBranch) {
     node.textContent = s;
     svg.append(node);
   };
-  const bar = (y, share, cls) => {
+  const bar = (y, share, cls, branch) => {
     const r = document.createElementNS(NS, "rect");
+    r.dataset.branchId = branch;
     Object.entries({ x: 70, y, height: 12, width: Math.max(0, Math.min(1, share ?? 0)) * (width - 140), class: cls }).forEach(([a, v]) => r.setAttribute(a, v));
     svg.append(r);
   };
-  text(70, 14, `■ ${t("utilisation")}   ■ ${t("punctuality")}`);
+  const key = (x, cls, label) => {
+    const r = document.createElementNS(NS, "rect");
+    Object.entries({ x, y: 4, width: 12, height: 10, class: cls }).forEach(([a, v]) => r.setAttribute(a, v));
+    svg.append(r);
+    text(x + 16, 14, label);
+  };
+  key(70, "bar-util", t("utilisation"));
+  key(200, "bar-time", t("punctuality"));
   perBranch.forEach(([branch, k], i) => {
     const y = 24 + i * rowHeight;
     text(62, y + 16, branch, "end");
-    bar(y, k.utilisation, "bar-util");
-    bar(y + 14, k.on_time_share, "bar-time");
+    bar(y, k.utilisation, "bar-util", branch);
+    bar(y + 14, k.on_time_share, "bar-time", branch);
     text(width - 64, y + 11, pct(k.utilisation));
     text(width - 64, y + 25, pct(k.on_time_share));
   });

@@ -138,7 +138,10 @@ def test_a_branch_manager_sees_only_their_branch(page: Any, desk: Desk) -> None:
     page.locator('[data-tab="kpis"]').click()
     branches = page.locator("#kpi-table tbody tr").evaluate_all("els => els.map(e => e.dataset.branchId)")
     assert branches == ["B01"]
-    assert page.locator("#kpi-chart svg rect").count() == 2
+    bars = page.locator("#kpi-chart svg rect[data-branch-id]").evaluate_all(
+        "els => els.map(e => e.dataset.branchId)"
+    )
+    assert bars == ["B01", "B01"]
 
 
 def test_a_bad_key_is_refused_and_labels_switch_to_english(page: Any, desk: Desk) -> None:
@@ -152,3 +155,22 @@ def test_a_bad_key_is_refused_and_labels_switch_to_english(page: Any, desk: Desk
     assert page.locator("h1").inner_text() == "Dispatch desk"
     assert page.locator('[data-tab="board"]').inner_text() == "Day board"
     assert page.evaluate("sessionStorage.getItem('desk.apiKey')") is None
+
+
+def test_unassigned_work_is_listed_once_with_its_reason(page: Any, desk: Desk) -> None:
+    """Every unassigned request of the day's plans is listed once with reason and detail; Enter opens it."""
+    plans = desk.call("GET", f"/plans/current?date={desk.day}").json()
+    expected = {u["request_id"]: u["reason"] for p in plans for u in p["plan"]["unassigned"]}
+    sign_in(page, desk)
+    page.locator('[data-tab="unassigned"]').click()
+    rows = page.locator("#unassigned-table tbody tr")
+    listed = rows.evaluate_all(
+        "els => els.map(e => [e.dataset.requestId, e.cells[2].textContent, e.cells[3].textContent])"
+    )
+    assert sorted(r for r, _, _ in listed) == sorted(expected)
+    assert all(f"({expected[r]})" in reason and detail for r, reason, detail in listed)
+    if listed:
+        rows.first.focus()
+        page.keyboard.press("Enter")
+        assert listed[0][0] in page.locator("#details-title").inner_text()
+        assert listed[0][2] in page.locator("#details-body").inner_text()
