@@ -15,8 +15,8 @@ Travel is the problem's :class:`~dispatch.travel.TravelModel`; one that also off
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
@@ -314,3 +314,25 @@ def without(tl: Timeline, request_id: str, travel: TravelModel) -> Timeline:
     index = next((i for i, r in enumerate(tl.requests) if r.request_id == request_id), len(tl.requests))
     gap = tl.gap - 1 if index < tl.gap else tl.gap
     return timeline(tl.engineer, tl.shift, keep, travel, tl.reserve, gap if tl.brk is not None else None)
+
+
+def drop_stop(
+    route: Route, request_id: str, places: Mapping[str, Location], home: Location, travel: TravelModel
+) -> Route:
+    """The route without one visit, every other time kept: the drive that bridges the gap is no
+    longer than the two it replaces plus the visit, so the day stays as feasible as it was."""
+    index = next((i for i, s in enumerate(route.stops) if s.request_id == request_id), None)
+    if index is None:
+        return route
+    stops = list(route.stops)
+    del stops[index]
+    before = home if index == 0 else places[stops[index - 1].request_id]
+    after = home if index == len(stops) else places[stops[index].request_id]
+    m = travel.matrix([before, after])
+    minutes, km = m.seconds[0][1] / 60, m.meters[0][1] / 1000
+    if not stops:
+        return replace(route, stops=[], break_window=None, return_travel_minutes=0.0, return_travel_km=0.0)
+    if index == len(stops):
+        return replace(route, stops=stops, return_travel_minutes=minutes, return_travel_km=km)
+    stops[index] = replace(stops[index], travel_minutes=minutes, travel_km=km)
+    return replace(route, stops=stops)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from dispatch.booking import Insertion, Legs, Reserve, Timeline, gap_of, legs_between, timeline
+from dispatch.booking import Insertion, Legs, Reserve, Timeline, gap_of, legs_between, timeline, without
 from dispatch.geo import straight_km
 from dispatch.model import Branch, Location, Priority, Problem, Request, Shift, TimeWindow
 from dispatch.plan import Route
@@ -252,3 +252,31 @@ def remoteness(
 def by_engineer(board: Board, day: date) -> Mapping[str, Timeline]:
     """The day's timelines keyed by engineer id."""
     return {tl.engineer.engineer_id: tl for tl in board.days.get(day, [])}
+
+
+def best_for(
+    board: Board, request: Request, day: date, window: TimeWindow, now: datetime | None = None
+) -> Offer | None:
+    """The best offer for one (day, slot), or ``None`` when no engineer can honour it."""
+    if window not in board.problem.slot_windows(day):
+        return None
+    legs = legs_between(board.problem.travel, request.location, board.points)
+    eligible = [tl for tl in board.days.get(day, []) if is_eligible(tl.engineer, request)]
+    return _best(board, request, day, window, eligible, legs, now)
+
+
+def leave_out(board: Board, request_id: str) -> Board:
+    """The board without one request's visit (to offer again a request already planned); the
+    board itself is left as it is."""
+    hit = [
+        tl
+        for tls in board.days.values()
+        for tl in tls
+        if any(r.request_id == request_id for r in tl.requests)
+    ]
+    if not hit:
+        return board
+    out = Board(board.problem, board.reserve, {d: list(tls) for d, tls in board.days.items()}, [], {})
+    for tl in hit:
+        out.put(without(tl, request_id, board.problem.travel))
+    return out

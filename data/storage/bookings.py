@@ -1,0 +1,394 @@
+"""Bookings: the plan in force as a board of offers, and a booking written into it atomically.
+
+A booking serialises per branch: it first takes the branch's row for writing (a row lock in
+PostgreSQL, the database's write lock in SQLite), then re-reads the plan in force and
+re-checks the slot, so any number of coordinators booking at once never store a plan that
+breaks a promise. The booked request becomes a promise (``promised_*``, status
+``booked``) that every later plan keeps; the plan in force gets a new version with the
+visit inserted, and nothing else moves.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from data._tables import Defects, Row
+from data.plan_io import plan_from_dict, plan_to_dict
+from data.storage.intake import request_context
+from data.storage.models import AbsenceRow, BranchRow, RequestRow, ShiftRow
+from data.storage.models_ops import BookingRow, CurrentPlanRow, PlanRouteRow, PlanRow
+from data.storage.problem import build_problem
+from data.storage.scenario import now
+from dispatch.booking import Reserve, drop_stop, with_visit
+from dispatch.errors import InputProblem
+from dispatch.model import Location, Problem, Request, TimeWindow
+from dispatch.offers import Board, best_for, build_board
+from dispatch.plan import Plan, Route
+from dispatch.travel import TravelModel
+from dispatch.validate import (
+    implausible_travel,
+    misplaced_break,
+    outside_shift_or_out_of_order,
+    unfit_engineer,
+    unpunctual_or_unbooked_slot,
+)
+
+log = logging.getLogger(__name__)
+
+#: The reason of open requests listed in a plan that a booking started on a day without one.
+NOT_PLANNED = "not_planned"
+
+
+class SlotTaken(Exception):
+    """The slot can no longer be honoured (someone else booked it, or the plan changed)."""
+
+
+@dataclass(frozen=True)
+class Booked:
+    """A stored booking, the engineer in the plan in force, and the plan's new version."""
+
+    row: BookingRow
+    engineer_id: str
+    code: str
+    version: int
+
+
+def verification_code(secret: str, work_order: str, engineer_id: str) -> str:
+    """Six digits the customer checks against the engineer's badge: an HMAC of the work order and
+    the engineer, so that it changes when someone else is sent."""
+    digest = hmac.new(bytes.fromhex(secret), f"{work_order}|{engineer_id}".encode(), hashlib.sha256).digest()
+    return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
+
+
+def lock_branch(session: Session, branch_id: str) -> None:
+    """Take the branch for writing until the transaction ends (bookings and plan installs serialise on it)."""
+    session.execute(update(BranchRow).where(BranchRow.branch_id == branch_id).values(name=BranchRow.name))
+
+
+def board_key(session: Session, branch_id: str, days: Sequence[date]) -> tuple[Any, ...]:
+    """What a cached board depends on: the plans in force, and the newest change of work and shifts."""
+    plans = session.execute(
+        select(CurrentPlanRow.date, CurrentPlanRow.plan_id).where(
+            CurrentPlanRow.branch_id == branch_id, CurrentPlanRow.date.in_(list(days))
+        )
+    ).all()
+    work = session.execute(
+        select(func.count(), func.max(RequestRow.updated_at)).where(RequestRow.branch_id == branch_id)
+    ).one()
+    shifts = session.scalar(select(func.count()).select_from(ShiftRow).where(ShiftRow.date.in_(list(days))))
+    absent = session.scalar(
+        select(func.count()).select_from(AbsenceRow).where(AbsenceRow.date.in_(list(days)))
+    )
+    return (branch_id, tuple(days), tuple(sorted(plans)), tuple(work), shifts, absent)
+
+
+def routes_in_force(session: Session, branch_id: str, days: Collection[date], zone: ZoneInfo) -> list[Route]:
+    """The routes of the plans in force for the branch on ``days`` (every engineer's in them)."""
+    rows = session.execute(
+        select(PlanRouteRow.route)
+        .join(
+            CurrentPlanRow,
+            (CurrentPlanRow.plan_id == PlanRouteRow.plan_id) & (CurrentPlanRow.date == PlanRouteRow.date),
+        )
+        .where(CurrentPlanRow.branch_id == branch_id, CurrentPlanRow.date.in_(list(days)))
+    ).all()
+    if not rows:
+        return []
+    return list(plan_from_dict({"routes": [r for (r,) in rows]}, zone).routes)
+
+
+def load_board(
+    session: Session,
+    branch_id: str,
+    days: Sequence[date],
+    zone: ZoneInfo,
+    travel: TravelModel,
+    reserve: Reserve,
+) -> Board:
+    """The branch's board over ``days`` from the stored plans in force (empty days where none)."""
+    scoped = build_problem(session, days, [branch_id], zone, travel)
+    mine = set(scoped.problem.engineer_by_id)
+    routes = [r for r in routes_in_force(session, branch_id, days, zone) if r.engineer_id in mine]
+    return build_board(scoped.problem, routes, reserve)
+
+
+def caller_request(
+    session: Session, cells: dict[str, str], zone: ZoneInfo
+) -> tuple[Request | None, list[InputProblem]]:
+    """The caller's request as the domain sees it, or every defect of its fields."""
+    defects = Defects()
+    request = request_context(session, zone).request(Row("request", 1, dict(cells), defects))
+    return (None, defects.problems) if defects.problems else (request, [])
+
+
+def radius_of(session: Session, branch_id: str) -> float | None:
+    """The branch's service radius, if it sets one."""
+    return session.scalar(select(BranchRow.service_radius_km).where(BranchRow.branch_id == branch_id))
+
+
+def _places(session: Session, ids: Collection[str]) -> dict[str, Location]:
+    rows = session.execute(
+        select(RequestRow.request_id, RequestRow.lat, RequestRow.lon).where(
+            RequestRow.request_id.in_(list(ids))
+        )
+    )
+    return {rid: Location(lat, lon) for rid, lat, lon in rows if lat is not None and lon is not None}
+
+
+def _without(
+    session: Session, doc: dict[str, Any], request_id: str, problem: Problem, zone: ZoneInfo
+) -> tuple[dict[str, Any], bool]:
+    """The document with the request off every route (times kept), and whether it was on one."""
+    plan = plan_from_dict(doc, zone)
+    hit = [r for r in plan.routes if any(s.request_id == request_id for s in r.stops)]
+    if not hit:
+        return doc, False
+    places = _places(session, {s.request_id for r in hit for s in r.stops})
+    homes = problem.engineer_by_id
+    routes = []
+    for route in plan.routes:
+        if route in hit:
+            home = homes[route.engineer_id].home if route.engineer_id in homes else places[request_id]
+            route = drop_stop(route, request_id, places, home, problem.travel)
+        routes.append(route)
+    out = plan_to_dict(Plan(plan.dates, routes, plan.unassigned, plan.kpis), zone)
+    return out, True
+
+
+def _install(
+    session: Session, doc: dict[str, Any], replaced: PlanRow | None, day: date, branch_id: str
+) -> int:
+    """Store ``doc`` as a new plan, in force wherever ``replaced`` was (or on the day and branch)."""
+    if replaced is None:
+        pairs = [CurrentPlanRow(date=day, branch_id=branch_id, plan_id=0, version=0)]
+        dates, branches, version = [day], [branch_id], 1
+    else:
+        pairs = list(session.scalars(select(CurrentPlanRow).where(CurrentPlanRow.plan_id == replaced.id)))
+        dates = [date.fromisoformat(d) for d in replaced.dates]
+        branches = list(replaced.branches)
+        version = 1 + max(c.version for c in pairs)
+    plan = PlanRow(
+        version=version,
+        dates=[d.isoformat() for d in dates],
+        branches=branches,
+        document=doc,
+        created_at=now(),
+    )
+    session.add(plan)
+    session.flush()
+    keys = [(c.date, c.branch_id) for c in pairs]
+    for current in pairs:
+        if current in session:
+            session.delete(current)
+    session.flush()
+    session.add_all(CurrentPlanRow(date=d, branch_id=b, plan_id=plan.id, version=version) for d, b in keys)
+    session.add_all(
+        PlanRouteRow(
+            plan_id=plan.id, engineer_id=r["engineer_id"], date=date.fromisoformat(r["date"]), route=r
+        )
+        for r in doc.get("routes", [])
+    )
+    session.flush()
+    return plan
+
+
+def _other_days(
+    session: Session, request_id: str, branch_id: str, keep: int, problem: Problem, zone: ZoneInfo
+) -> None:
+    """Take the request off the plans in force on other days; they list it as promised another day."""
+    ids = set(
+        session.scalars(
+            select(CurrentPlanRow.plan_id).where(
+                CurrentPlanRow.branch_id == branch_id, CurrentPlanRow.plan_id != keep
+            )
+        )
+    )
+    for plan in session.scalars(select(PlanRow).where(PlanRow.id.in_(ids))):
+        doc, hit = _without(session, plan.document, request_id, problem, zone)
+        if not hit:
+            continue
+        doc["unassigned"] = [u for u in doc.get("unassigned", []) if u.get("request_id") != request_id]
+        doc["unassigned"].append(
+            {
+                "request_id": request_id,
+                "reason": "promised_other_day",
+                "detail": "booked for a day outside this plan",
+            }
+        )
+        first = min(date.fromisoformat(d) for d in plan.dates)
+        _install(session, doc, plan, first, branch_id)
+
+
+def _fresh_document(
+    problem: Problem, unplaced: Sequence[Any], request_id: str, day: date, zone: ZoneInfo
+) -> dict[str, Any]:
+    """A plan of one day with no plan yet: the open work is listed for the next plan run."""
+    detail = f"no plan for {day} yet; the next plan run places it"
+    rest = [
+        {"request_id": r.request_id, "reason": NOT_PLANNED, "detail": detail}
+        for r in problem.requests
+        if r.request_id != request_id
+    ]
+    rest += [{"request_id": u.request_id, "reason": u.reason, "detail": u.detail} for u in unplaced]
+    return {"dates": [day.isoformat()], "routes": [], "unassigned": rest, "kpis": {}}
+
+
+def book(
+    session: Session,
+    row: RequestRow,
+    day: date,
+    window: TimeWindow,
+    zone: ZoneInfo,
+    travel: TravelModel,
+    reserve: Reserve,
+    at: datetime | None = None,
+) -> Booked:
+    """Book ``row`` on ``day`` in ``window``: lock the branch, re-check the slot against the plan in
+    force, store the plan with the visit inserted and the promise; :class:`SlotTaken` when it no
+    longer fits (nothing is written then: the caller rolls back)."""
+    assert row.branch_id is not None
+    branch_id = row.branch_id
+    lock_branch(session, branch_id)
+    session.refresh(row)
+    local = (window.start.astimezone(zone).time(), window.end.astimezone(zone).time())
+    row.promised_date, row.promised_start, row.promised_end = day, local[0], local[1]
+    row.status = "booked"
+    row.updated_at = now()
+    session.flush()
+    scoped = build_problem(session, [day], [branch_id], zone, travel)
+    problem = scoped.problem
+    request = problem.request_by_id.get(row.request_id)
+    if request is None:
+        raise SlotTaken(f"request {row.request_id} cannot be planned (no location)")
+    current = session.get(CurrentPlanRow, (day, branch_id))
+    replaced = None if current is None else session.get(PlanRow, current.plan_id)
+    doc = (
+        _fresh_document(problem, scoped.unplaced, row.request_id, day, zone)
+        if replaced is None
+        else copy.deepcopy(replaced.document)
+    )
+    doc, _ = _without(session, doc, row.request_id, problem, zone)
+    mine = set(problem.engineer_by_id)
+    day_routes = [r for r in plan_from_dict(doc, zone).routes if r.day == day and r.engineer_id in mine]
+    board = build_board(problem, day_routes, reserve)
+    offer = best_for(board, request, day, window, at)
+    if offer is None:
+        raise SlotTaken(f"no engineer can honour {window.start:%H:%M}-{window.end:%H:%M} on {day} any more")
+    route = with_visit(offer.insertion, request, window, travel).route(zone)
+    _check(problem, route)
+    doc = _put_route(doc, route, row.request_id, zone)
+    installed = _install(session, doc, replaced, day, branch_id)
+    _other_days(session, row.request_id, branch_id, installed.id, problem, zone)
+    booking = _record(session, row, branch_id, day, window, route.engineer_id)
+    code = verification_code(booking.secret, booking.work_order, route.engineer_id)
+    return Booked(booking, route.engineer_id, code, installed.version)
+
+
+def _check(problem: Problem, route: Route) -> None:
+    """The new route against the validator's rules; a broken one is never stored."""
+    plan = Plan([route.day], [route], [])
+    rules = (
+        unfit_engineer,
+        outside_shift_or_out_of_order,
+        unpunctual_or_unbooked_slot,
+        misplaced_break,
+        implausible_travel,
+    )
+    found = [v for rule in rules for v in rule(problem, plan)]
+    if found:
+        log.error("booking refused: the new route breaks %s", "; ".join(map(str, found)))
+        raise SlotTaken("the slot would break the engineer's day: " + str(found[0]))
+
+
+def _put_route(doc: dict[str, Any], route: Route, request_id: str, zone: ZoneInfo) -> dict[str, Any]:
+    new = plan_to_dict(Plan([route.day], [route], []), zone)["routes"][0]
+    routes = [
+        r for r in doc.get("routes", []) if (r["engineer_id"], r["date"]) != (new["engineer_id"], new["date"])
+    ]
+    out = dict(doc)
+    out["routes"] = [*routes, new]
+    out["unassigned"] = [u for u in doc.get("unassigned", []) if u.get("request_id") != request_id]
+    if route.day.isoformat() not in out.get("dates", []):
+        out["dates"] = sorted([*out.get("dates", []), route.day.isoformat()])
+    return out
+
+
+def _record(
+    session: Session, row: RequestRow, branch_id: str, day: date, window: TimeWindow, engineer_id: str
+) -> BookingRow:
+    booking = session.get(BookingRow, row.request_id)
+    if booking is None:
+        booking = BookingRow(
+            request_id=row.request_id,
+            work_order=f"WO-{day:%y%m%d}-{uuid.uuid4().hex[:8].upper()}",
+            secret=secrets.token_hex(32),
+            created_at=now(),
+        )
+        session.add(booking)
+    booking.branch_id, booking.date, booking.engineer_id = branch_id, day, engineer_id
+    booking.slot_start, booking.slot_end = window.start.astimezone(UTC), window.end.astimezone(UTC)
+    booking.created_at = now()
+    session.flush()
+    return booking
+
+
+def engineer_in_force(session: Session, booking: BookingRow, zone: ZoneInfo) -> str | None:
+    """Who the plan in force sends to a booking now (``None`` when nobody is)."""
+    for route in routes_in_force(session, booking.branch_id, [booking.date], zone):
+        if any(s.request_id == booking.request_id for s in route.stops):
+            return route.engineer_id
+    return None
+
+
+def broken_bookings(
+    session: Session,
+    document: dict[str, Any],
+    dates: Sequence[date],
+    branches: Sequence[str],
+    since: datetime | None,
+) -> list[str]:
+    """Bookings made since ``since`` on these days and branches that ``document`` does not keep.
+
+    Takes the branches for writing first, so that no booking slips in before the plan is stored.
+    """
+    for branch_id in sorted(branches):
+        lock_branch(session, branch_id)
+    query = select(BookingRow).where(
+        BookingRow.date.in_(list(dates)), BookingRow.branch_id.in_(list(branches))
+    )
+    kept = {
+        (s["request_id"], r["date"], s["slot_start"])
+        for r in document.get("routes", [])
+        for s in r.get("stops", [])
+    }
+    broken = []
+    for booking in session.scalars(query):
+        if since is not None and _aware(booking.created_at) < _aware(since):
+            continue
+        start = _aware(booking.slot_start)
+        if not any(
+            rid == booking.request_id
+            and day == booking.date.isoformat()
+            and datetime.fromisoformat(at) == start
+            for rid, day, at in kept
+        ):
+            broken.append(booking.request_id)
+    return sorted(broken)
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored moment with its zone (SQLite hands them back as naive UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
