@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from api.jobs import PlanJobs
-from api.routes import branches, engineers, imports, plan_edits, plans, replan, requests, web
+from api.routes import bookings, branches, engineers, imports, plan_edits, plans, replan, requests, web
 from api.settings import Settings
 from data.generate import generate_city
 from data.geocode import Locator, make_geocoder
@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1",
         lifespan=lifespan,
     )
-    for module in (imports, requests, plans, plan_edits, engineers, branches, replan):
+    for module in (imports, requests, plans, plan_edits, engineers, branches, replan, bookings):
         app.include_router(module.router)
     web.install(app)
     _add_handlers(app)
