@@ -1,5 +1,6 @@
 // What the desk does: book a caller, move a visit (checked first), run a plan job, re-plan the day.
 import { api, ApiError, describe } from "./api.js";
+import { hhmm } from "./board.js";
 import { t } from "./i18n.js";
 
 /** The UTC offset the plan writes its times with (the service area's), e.g. "+08:00". */
@@ -96,9 +97,16 @@ function offerOption(offer, index) {
   label.className = "offer";
   const input = document.createElement("input");
   Object.assign(input, { type: "radio", name: "offer", value: String(index), required: true });
-  const why = offer.why ? Object.entries(offer.why).map(([k, v]) => `${k}: ${v}`).join(", ") : "";
-  label.append(input, ` ${offer.date} ${String(offer.slot_start).slice(-14, -9) || offer.slot_start}–${String(offer.slot_end).slice(-14, -9) || offer.slot_end} · ${offer.engineer_id ?? ""} · ${t("grade")} ${offer.grade ?? ""} ${why ? `· ${why}` : ""}`);
+  const why = offer.why ? Object.entries(offer.why).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ") : "";
+  const parts = [
+    `${offer.date} ${hhmm(offer.slot_start) || offer.slot_start}–${hhmm(offer.slot_end) || offer.slot_end}`,
+    `${t("grade")} ${offer.grade ?? ""}`, `${t("engineer")} ${offer.engineer_id ?? ""}`,
+    offer.eta ? `${t("eta")} ${hhmm(offer.eta)}` : "", offer.remote_surcharge ? t("surcharge") : "",
+  ].filter(Boolean);
+  label.append(input, ` ${parts.join(" · ")}`);
+  if (why) label.title = why;
   label.dataset.date = offer.date;
+  label.dataset.grade = offer.grade ?? "";
   return label;
 }
 
@@ -122,7 +130,7 @@ export async function findSlots(state, fields, message) {
   };
   await api("/requests", { method: "POST", body: request });
   try {
-    const answer = await api("/slots/offer", { method: "POST", body: { request, days: 7 } });
+    const answer = await api("/slots/offer", { method: "POST", body: { request, days: 7, start_date: state.day } });
     message.textContent = answer.offers.length ? `${request.request_id}: ${t("offers")}` : `${t("no_offers")}: ${answer.reason ?? ""}`;
     return { request, offers: answer.offers };
   } catch (error) {
@@ -139,9 +147,10 @@ export async function bookSlot(request, offer, message) {
     message.textContent = t("booked");
     return { booking };
   } catch (error) {
-    if (error instanceof ApiError && error.status === 409 && error.detail?.offers) {
-      message.textContent = t("slot_gone");
-      return { offers: error.detail.offers };
+    const fresh = error instanceof ApiError && error.status === 409 ? error.body?.offers ?? error.detail?.offers : null;
+    if (fresh) {
+      message.textContent = `${t("slot_gone")} ${typeof error.detail === "string" ? error.detail : ""}`;
+      return { offers: fresh };
     }
     message.textContent = unavailable(error, "POST /bookings") ?? describe(error);
     return {};

@@ -3,10 +3,11 @@ const KEY = "desk.apiKey";
 
 /** An answer other than 2xx: its status and the service's detail. */
 export class ApiError extends Error {
-  constructor(status, detail) {
+  constructor(status, detail, body) {
     super(typeof detail === "string" ? detail : JSON.stringify(detail));
     this.status = status;
     this.detail = detail;
+    this.body = body;
   }
 }
 
@@ -31,7 +32,7 @@ export async function api(path, { method = "GET", body } = {}) {
   } catch {
     data = text;
   }
-  if (!answer.ok) throw new ApiError(answer.status, data && data.detail !== undefined ? data.detail : data);
+  if (!answer.ok) throw new ApiError(answer.status, data && data.detail !== undefined ? data.detail : data, data);
   return data;
 }
 
