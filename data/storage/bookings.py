@@ -170,7 +170,7 @@ def _without(
 
 def _install(
     session: Session, doc: dict[str, Any], replaced: PlanRow | None, day: date, branch_id: str
-) -> int:
+) -> PlanRow:
     """Store ``doc`` as a new plan, in force wherever ``replaced`` was (or on the day and branch)."""
     if replaced is None:
         pairs = [CurrentPlanRow(date=day, branch_id=branch_id, plan_id=0, version=0)]
