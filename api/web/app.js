@@ -217,6 +217,7 @@ function wire() {
     if (answer.booking) {
       const b = answer.booking;
       $("offer-form").hidden = true;
+      Object.assign($("booking-result").dataset, { requestId: b.request_id, workOrder: b.work_order });
       $("booking-result").textContent = `${t("booked")}: ${b.request_id} ${b.date} ${hhmm(b.slot_start) || b.slot_start}–${hhmm(b.slot_end) || b.slot_end} · ${t("engineer")} ${b.engineer_id} · ${t("work_order")} ${b.work_order} · ${t("verification_code")} ${b.verification_code}`;
     }
   });

@@ -93,14 +93,18 @@ def test_a_booking_goes_through(page: Any, desk: Desk) -> None:
         page.wait_for_selector("#book-message:has-text('/slots/offer')")
         pytest.xfail("POST /slots/offer has not landed yet; the page says so")
     page.wait_for_selector("#offers .offer")
-    page.locator("#offers .offer input").first.check()
+    first = page.locator("#offers .offer").first
+    offered_day = first.get_attribute("data-date")
+    first.locator("input").check()
     page.locator("#offer-form button[type=submit]").click()
+    page.wait_for_selector("#booking-result[data-work-order]")
     result = page.locator("#booking-result")
-    result.wait_for()
-    page.wait_for_function("document.querySelector('#booking-result').textContent.length > 0")
-    request_id = result.inner_text().split()[1]
+    request_id, work_order = result.get_attribute("data-request-id"), result.get_attribute("data-work-order")
+    assert work_order and work_order in result.inner_text()
+    booking = desk.call("GET", f"/bookings/{request_id}")
+    assert booking.status_code == 200 and booking.json()["work_order"] == work_order
     stored = desk.call("GET", f"/requests/{request_id}").json()
-    assert stored["status"] == "booked" and stored["promised_date"] is not None
+    assert stored["promised_date"] == offered_day == booking.json()["date"]
 
 
 def test_a_replan_shows_its_diff(page: Any, desk: Desk) -> None:
