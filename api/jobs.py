@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from data.plan_io import plan_to_dict
+from data.storage.bookings import broken_bookings
 from data.storage.models_ops import PlanJobRow
 from data.storage.plans import CANCELLED, DONE, FAILED, QUEUED, RUNNING, fail_interrupted, store_plan
 from data.storage.problem import build_problem
@@ -97,6 +98,7 @@ class PlanJobs:
                 job.status, job.finished_at = CANCELLED, now()
                 return
             job.status, job.started_at = RUNNING, now()
+            started = job.started_at
             dates = [date.fromisoformat(d) for d in job.dates]
             branches = job.branches
             # Ruin and recreate runs its rounds to the deadline whatever should_stop says, so
@@ -110,9 +112,15 @@ class PlanJobs:
         plan = Plan(found.dates, found.routes, [*found.unassigned, *scoped.unplaced], kpis)
         scope = sorted(branches) if branches is not None else sorted(scoped.problem.branch_by_id)
         with self._sessions.begin() as session:
-            stored = store_plan(session, plan_to_dict(plan, self._zone), dates, scope)
+            document = plan_to_dict(plan, self._zone)
+            broken = broken_bookings(session, document, dates, scope, started)
             job = session.get(PlanJobRow, job_id)
             assert job is not None
+            if broken:  # a booking made while it ran: its plan is stale and never put in force
+                job.status, job.progress, job.finished_at = FAILED, 1.0, now()
+                job.error = f"stale: {', '.join(broken[:10])} booked while it ran; retry it"
+                return
+            stored = store_plan(session, document, dates, scope)
             job.status = CANCELLED if stop.is_set() else DONE
             job.plan_id, job.progress, job.message, job.finished_at = stored.id, 1.0, result.status, now()
 
