@@ -112,7 +112,7 @@ def run(seed: int, plan_limit: float, limit: float, scratch_limit: float) -> lis
             plan,
             events,
             now,
-            ReplanParams(time_limit_s=limit, warm_start=False, stability_engineer_s=0),
+            ReplanParams(time_limit_s=scratch_limit, warm_start=False, stability_engineer_s=0),
         )
         rows.append({"event": name, "at": f"{hour:02d}:{minute:02d}", "warm": _measure(warm).__dict__,
                      "warm_wall_s": round(warm_wall, 2), "scratch": _measure(cold).__dict__})  # fmt: skip

@@ -165,7 +165,7 @@ def _with_emergencies(
     hint = {r.engineer_id: [s.request_id for s in r.stops] for r in first.routes}
     left = params.time_limit_s - (time.monotonic() - started)
     again = _solve_rest(replace(sub, requests=relaxed), hint, params, left, mandatory=kept - chosen)
-    if again is None:
+    if again is None or len(_unserved(again, emergencies)) == len(emergencies):
         why = f"no engineer who could serve it has room without breaking more than {params.disruption_budget} promises"
         return _Rest(
             first.routes,
@@ -180,6 +180,11 @@ def _with_emergencies(
                 moved[stop.request_id] = stop.slot
     log.info("emergencies %s: freed %s, re-promised %s", sorted(ids), sorted(chosen), sorted(moved))
     return again, moved
+
+
+def _unserved(rest: _Rest, wanted: Sequence[Request]) -> list[Request]:
+    served = {s.request_id for r in rest.routes for s in r.stops}
+    return [r for r in wanted if r.request_id not in served]
 
 
 def _near_promises(sub: Problem, rest: _Rest, waiting: list[Request], budget: int) -> set[str]:
@@ -227,7 +232,7 @@ def _solve_rest(
     solution = None
     if hint:
         model.routing.CloseModelWithParameters(search)
-        start = _start(layout, model, hint, as_is=bool(mandatory))
+        start = _start(layout, model, hint, mandatory)
         if start is not None:
             solution = model.routing.SolveFromAssignmentWithParameters(start, search)
     if solution is None:
@@ -240,12 +245,14 @@ def _solve_rest(
 
 
 def _start(
-    layout: Layout, model: Model, hint: Mapping[str, list[str]], as_is: bool = False
+    layout: Layout, model: Model, hint: Mapping[str, list[str]], fixed: Collection[str] = ()
 ) -> pywrapcp.Assignment | None:
     """The warm start: each vehicle's hinted visits its schedule can still hold, then the
-    visits left over put in where they fit best (the hint as it is ``as_is``), loaded with
+    visits left over put in where they fit best (the hint as it is, and none of the visits
+    ``fixed`` put out, when there are fixed visits), loaded with
     the greedy schedule's times (OR-Tools' own re-timing of a start can fail and leave
     everything out); ``None`` when even that does not load."""
+    as_is = bool(fixed)
     by_request = {v.request.request_id: v for v in layout.visits}
     taken: set[str] = set()
     routes: list[list[Visit]] = []
@@ -255,8 +262,7 @@ def _start(
         kept = allowed if as_is else _schedulable(layout, veh, allowed)
         taken.update(v.request.request_id for v in kept)
         routes.append(kept)
-    if not as_is:
-        _insert_left_over(layout, routes)
+    _insert_left_over(layout, routes, fixed if as_is else frozenset())
     routing, index = model.routing, model.manager.NodeToIndex
     times: dict[int, int] = {}
     breaks: dict[int, int] = {}
@@ -272,7 +278,7 @@ def _start(
     return _assignment(model, found, exact=len(breaks) == len(model.breaks))
 
 
-def _insert_left_over(layout: Layout, routes: list[list[Visit]]) -> None:
+def _insert_left_over(layout: Layout, routes: list[list[Visit]], fixed: Collection[str] = ()) -> None:
     """Cheapest insertion of the visits no route holds, most valuable first (emergencies,
     then promises), each where it adds the least driving and every visit still fits. A
     visit above normal work that fits nowhere may take the place of one worth less, which
@@ -286,7 +292,7 @@ def _insert_left_over(layout: Layout, routes: list[list[Visit]]) -> None:
         spot = _cheapest(layout, routes, visit)
         if spot is not None:
             routes[spot[1]].insert(spot[2], visit)
-        elif visit.worth > 1 and (out := _swap_in(layout, routes, visit)) is not None:
+        elif visit.worth > 1 and (out := _swap_in(layout, routes, visit, fixed)) is not None:
             evicted.append(out)
     for visit in evicted:
         spot = _cheapest(layout, routes, visit)
@@ -318,13 +324,15 @@ def _cheapest(
     return best
 
 
-def _swap_in(layout: Layout, routes: list[list[Visit]], visit: Visit) -> Visit | None:
+def _swap_in(layout: Layout, routes: list[list[Visit]], visit: Visit, fixed: Collection[str]) -> Visit | None:
     """Put ``visit`` in place of the least valuable visit worth less whose removal makes room; the one removed."""
     best: tuple[int, int, int, int] | None = None
     for k in visit.vehicles:
         route = routes[k]
         for j, other in enumerate(route):
-            if other.worth >= visit.worth or (best is not None and other.worth > best[0]):
+            if other.worth >= visit.worth or other.request.request_id in fixed:
+                continue
+            if best is not None and other.worth > best[0]:
                 continue
             trial = [*routes[:k], [*route[:j], *route[j + 1 :]], *routes[k + 1 :]]
             spot = _cheapest(layout, trial, visit, only=k)
