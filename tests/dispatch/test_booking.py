@@ -15,7 +15,17 @@ from hypothesis import strategies as st
 
 from data.travel import GeodesicTravel
 from dispatch.booking import Reserve, drop_stop, with_visit
-from dispatch.model import Appointment, Branch, Engineer, Location, Priority, Problem, Request, Shift
+from dispatch.model import (
+    Appointment,
+    Branch,
+    Engineer,
+    Location,
+    Priority,
+    Problem,
+    Request,
+    Shift,
+    TimeWindow,
+)
 from dispatch.offers import Board, best_for, build_board, make_offers, offer_days, remoteness
 from dispatch.plan import Plan, Unassigned
 from dispatch.rules import DEFAULT_SLOTS
@@ -146,9 +156,9 @@ def test_existing_promises_hold_after_a_booking() -> None:
     first = request("R1", promised=Appointment(DAY, prob_window(1)))
     prob = problem([engineer("E1")], [shift("E1")], [first])
     board = build_board(prob, [])
-    board.put(
-        with_visit(best_for(board, first, DAY, prob_window(1)).insertion, first, prob_window(1), TRAVEL)
-    )  # type: ignore[union-attr]
+    placed = best_for(board, first, DAY, prob_window(1))
+    assert placed is not None
+    board.put(with_visit(placed.insertion, first, prob_window(1), TRAVEL))
     caller = request("R2", -0.01, 0.01)
     found = make_offers(board, caller, [DAY])
     for offer in found.offers:
@@ -161,7 +171,7 @@ def test_existing_promises_hold_after_a_booking() -> None:
         assert next(s for _, s in plan.stops() if s.request_id == "R1").slot == prob_window(1)
 
 
-def prob_window(index: int) -> object:
+def prob_window(index: int) -> TimeWindow:
     """The grid's slot ``index`` on the planning day."""
     return DEFAULT_SLOTS[index].on(DAY, ZONE)
 
