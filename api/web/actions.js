@@ -123,8 +123,7 @@ export async function findSlots(state, fields, message) {
     request_id: `W${Date.now().toString(36).toUpperCase()}`,
     received_at: new Date().toISOString(),
     ...fields,
-    lat: Number(fields.lat),
-    lon: Number(fields.lon),
+    ...(fields.lat && fields.lon ? { lat: Number(fields.lat), lon: Number(fields.lon) } : {}),
     earliest_date: state.day,
     latest_date: addDays(state.day, 6),
   };
