@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 
 from api.deps import Reader, SessionDep, TravelDep, ZoneDep, not_found
 from api.edits import EditError, Move, move_visit
-from api.routes.views import check
+from api.routes.views import check, owners, restrict
 from api.schemas.common import Id, Message
 from api.schemas.plans import ViolationPublic
 from api.security import Principal
 from data.plan_io import plan_from_dict, plan_to_dict
 from data.storage.models import BranchRow
-from data.storage.models_ops import CurrentPlanRow
-from data.storage.plans import store_plan
+from data.storage.models_ops import CurrentPlanRow, PlanRow
+from data.storage.plans import current_plans, store_plan
 from data.storage.problem import Scoped, build_problem
 from dispatch.kpis import plan_kpis
 from dispatch.model import TimeWindow
@@ -120,6 +120,38 @@ def _stale(session: Session, days: list[date], based_on: dict[str, int]) -> str 
     return None
 
 
+def _with_the_rest(
+    session: Session, doc: dict[str, Any], days: list[date], branches: list[str]
+) -> dict[str, Any]:
+    """The edited branches' part joined with the other branches' plans in force on the same days.
+
+    The edit is checked on the whole network, as a route may serve work nearer another branch;
+    only the edited part comes from the caller, whose routes must be their branches' engineers'.
+    """
+    crew, _ = owners(session, doc)
+    foreign = sorted(e for e, b in crew.items() if b not in branches)
+    if foreign:
+        raise _unprocessable("plan", f"routes of engineers outside the edited branches: {', '.join(foreign)}")
+    routes, unassigned = list(doc.get("routes", [])), list(doc.get("unassigned", []))
+    placed = {s.get("request_id") for r in routes for s in r.get("stops", [])}
+    listed = placed | {u.get("request_id") for u in unassigned}
+    wanted = {d.isoformat() for d in days}
+    for day in days:
+        for current in current_plans(session, day, None):
+            if current.branch_id in branches:
+                continue
+            row = session.get(PlanRow, current.plan_id)
+            part = restrict(session, row.document if row else {}, {current.branch_id})
+            routes += [r for r in part["routes"] if r.get("date") == day.isoformat()]
+            unassigned += [u for u in part["unassigned"] if u.get("request_id") not in listed]
+            listed |= {u.get("request_id") for u in part["unassigned"]}
+    unique: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for route in routes:  # the caller's routes first: theirs win
+        if route.get("date") in wanted:
+            unique.setdefault((route.get("engineer_id"), route.get("date")), route)
+    return {"dates": sorted(wanted), "routes": list(unique.values()), "unassigned": unassigned, "kpis": {}}
+
+
 @router.post(
     "",
     status_code=201,
@@ -136,7 +168,9 @@ def save_edit(
         raise _unprocessable("plan", "the plan has no dates and no routes")
     if (stale := _stale(session, days, body.based_on)) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, stale)
-    scoped = build_problem(session, days, branches, zone, travel)
+    network = _with_the_rest(session, body.plan, days, branches)
+    plan = plan_from_dict(network, zone)
+    scoped = build_problem(session, days, None, zone, travel)
     plan = _with_unplaced(scoped, plan)
     found = check(scoped, plan)
     if found:

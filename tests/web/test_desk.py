@@ -80,13 +80,15 @@ def _problem(desk: Desk) -> Any:
     return scoped.problem
 
 
-def _forbidden_pair(desk: Desk) -> tuple[str, str]:
-    """A visit and an engineer on shift in the same branch who lacks the visit's skills."""
+def _forbidden_pair(desk: Desk, only: str | None = None) -> tuple[str, str]:
+    """A visit and an engineer on shift in the same branch (``only`` that one) who lacks the visit's skills."""
     problem = _problem(desk)
     on_duty = _on_shift(desk)
     for request_id, engineer_id in sorted(_stops(desk).items()):
         request = problem.request_by_id[request_id]
         branch = problem.engineer_by_id[engineer_id].branch_id
+        if only is not None and branch != only:
+            continue
         for other in problem.engineers:
             if (
                 other.branch_id == branch
@@ -115,6 +117,18 @@ def test_a_forbidden_move_is_refused_with_its_violation(page: Any, desk: Desk) -
     assert request_id in refused.inner_text() and engineer_id in refused.inner_text()
     assert _versions(desk) == before
     assert _stops(desk)[request_id] != engineer_id
+
+
+def test_a_managers_forbidden_move_is_refused_by_the_save(page: Any, desk: Desk) -> None:
+    """A branch manager may not call /plans/check; the save checks instead and the page shows its violation."""
+    request_id, engineer_id = _forbidden_pair(desk, "B01")
+    before = _versions(desk)
+    sign_in(page, desk, "manager_b01")
+    page.locator(f'[data-request-id="{request_id}"]').click()
+    page.select_option("#move-engineer", engineer_id)
+    page.locator("#move-form button[type=submit]").click()
+    page.locator('#move-result .violations li[data-code="skills"]').wait_for()
+    assert _versions(desk) == before
 
 
 def test_the_map_draws_routes_without_tiles(page: Any, desk: Desk) -> None:

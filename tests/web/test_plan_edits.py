@@ -137,3 +137,27 @@ def test_an_undrawable_move_is_a_422_naming_the_field(desk: Any, change: dict[st
     answer = client.post("/plans/edits/move", json={**body, **change}, headers=keys["coordinator"])
     assert answer.status_code == 422, answer.text
     assert answer.json()["detail"][0]["loc"][-1] == field
+
+
+def test_a_manager_edits_their_branch_against_the_whole_network(desk: Any) -> None:
+    """A manager's own part is checked joined with the other branches' plans; only their branch changes version."""
+    client, keys = desk
+    mine, based_on = _current(client, keys["manager_b01"])
+    assert list(based_on) == ["B01"]
+    saved = client.post(
+        "/plans/edits", json={"plan": mine, "based_on": based_on}, headers=keys["manager_b01"]
+    )
+    assert saved.status_code == 201, saved.text
+    versions = {
+        p["branch_id"]: p["version"]
+        for p in client.get(f"/plans/current?date={DAY}", headers=keys["coordinator"]).json()
+    }
+    assert versions == {"B01": 2, "B02": 1}
+    theirs, _ = _current(client, keys["coordinator"])
+    smuggled = {**mine, "routes": theirs["routes"]}
+    refused = client.post(
+        "/plans/edits",
+        json={"plan": smuggled, "based_on": {"B01": saved.json()["plan_id"]}},
+        headers=keys["manager_b01"],
+    )
+    assert refused.status_code == 422 and "E003" in refused.json()["detail"][0]["msg"]
