@@ -127,7 +127,7 @@ def _table(
     lines = [
         f"The 60-engineer / 400-request demo day (seed {seed}) planned with {plan_limit:.0f} s, then six events "
         f"re-planned warm with a {limit:.0f} s search budget (current routes as the start, a changed engineer costs "
-        "an hour of driving, a dropped planned customer two) against a from-scratch solve of the same remaining day "
+        "ten minutes of driving, a dropped planned customer two hours) against a from-scratch solve of the same remaining day "
         f"(no start, no stability cost) with {scratch_limit:.0f} s, in the same run, on the shared 2-core machine. "
         f"`python -m bench.replan --seed {seed} --plan-limit {plan_limit:.0f} --limit {limit:.0f} --scratch-limit {scratch_limit:.0f}`.",
         "",

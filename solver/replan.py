@@ -50,7 +50,7 @@ class ReplanParams:
     """
 
     time_limit_s: float = 10.0
-    stability_engineer_s: int = 3600
+    stability_engineer_s: int = 600
     stability_drop_s: int = 7200
     disruption_budget: int = 2
     warm_start: bool = True
@@ -150,7 +150,8 @@ def _with_emergencies(
     ids = {r.request_id for r in emergencies}
     sub = rem.sub
     base = replace(sub, requests=[r for r in sub.requests if r.request_id not in ids])
-    first = _solve_rest(base, hint, params, params.time_limit_s / 2) or _Rest([], [])
+    share = 0.2 if hint else 0.5  # a warm start is a good first stage by itself
+    first = _solve_rest(base, hint, params, params.time_limit_s * share) or _Rest([], [])
     kept = {
         s.request_id
         for r in first.routes
@@ -163,7 +164,7 @@ def _with_emergencies(
         for r in sub.requests
     ]
     hint = {r.engineer_id: [s.request_id for s in r.stops] for r in first.routes}
-    left = params.time_limit_s - (time.monotonic() - started)
+    left = max(params.time_limit_s / 4, params.time_limit_s - (time.monotonic() - started))
     again = _solve_rest(replace(sub, requests=relaxed), hint, params, left, mandatory=kept - chosen)
     if again is None or len(_unserved(again, emergencies)) == len(emergencies):
         why = f"no engineer who could serve it has room without breaking more than {params.disruption_budget} promises"
@@ -233,6 +234,14 @@ def _solve_rest(
     if hint:
         model.routing.CloseModelWithParameters(search)
         start = _start(layout, model, hint, mandatory)
+        if start is None and mandatory:  # let OR-Tools time the feasible routes it was given
+            index = model.manager.NodeToIndex
+            by_request = {v.request.request_id: v.node for v in layout.visits}
+            given = [
+                [index(by_request[r]) for r in hint.get(v.engineer.engineer_id, []) if r in by_request]
+                for v in layout.vehicles
+            ]
+            start = model.routing.ReadAssignmentFromRoutes(given, True)
         if start is not None:
             solution = model.routing.SolveFromAssignmentWithParameters(start, search)
     if solution is None:
@@ -269,6 +278,9 @@ def _start(
     for k, (veh, route) in enumerate(zip(layout.vehicles, routes, strict=True)):
         plan = _schedule(layout, veh, route)
         if len(plan.visits) != len(route):
+            log.info(
+                "warm start: %s cannot hold its hinted route on reserved times", veh.engineer.engineer_id
+            )
             return None
         times[routing.Start(k)], times[routing.End(k)] = veh.start, plan.end
         times.update((index(v.node), start) for v, start in plan.visits)
