@@ -47,7 +47,7 @@ async function loadDay() {
     api("/branches"),
     api(`/plans/current?date=${state.day}`),
     optional("/engineers", []),
-    optional(`/requests?date=${state.day}&limit=1000`, []),
+    optional(`/requests?date=${state.day}&limit=1000`, null),
     optional(`/desk/jobs?date=${state.day}`, []),
   ]);
   state.jobs = jobs;
@@ -59,8 +59,8 @@ async function loadDay() {
   state.filter = select.value;
   state.current = new Map(current.map((c) => [c.branch_id, c]));
   state.engineers = new Map(engineers.map((e) => [e.engineer_id, e]));
-  state.requests = new Map(requests.map((r) => [r.request_id, r]));
-  await fetchMissingRequests();
+  state.requests = new Map((requests ?? []).map((r) => [r.request_id, r]));
+  if (requests) await fetchMissingRequests(); // a planner reads no requests: the board shows ids alone
   render();
   const visits = state.routes.reduce((n, r) => n + r.stops.length, 0);
   say(current.length ? `${t("loaded")} ${state.day}: ${state.routes.length} ${t("engineers_on_shift")}, ${visits} ${t("visits")}` : t("no_plan"), current.length ? "" : "warn");

@@ -188,3 +188,13 @@ def test_unassigned_work_is_listed_once_with_its_reason(page: Any, desk: Desk) -
         page.keyboard.press("Enter")
         assert listed[0][0] in page.locator("#details-title").inner_text()
         assert listed[0][2] in page.locator("#details-body").inner_text()
+
+
+def test_a_planner_sees_the_board_without_customer_data(page: Any, desk: Desk) -> None:
+    """A planner (no customer data, no request reads) still gets every row and visit; details hold no phone."""
+    sign_in(page, desk, "planner")
+    rows = page.locator("[data-engineer-id]").evaluate_all("els => els.map(e => e.dataset.engineerId)")
+    assert set(rows) == _on_shift(desk)
+    assert page.locator("[data-engineer-id] [data-request-id]").count() == len(_stops(desk))
+    page.locator("[data-engineer-id] [data-request-id]").first.click()
+    assert "电话" not in page.locator("#details-body").inner_text()
