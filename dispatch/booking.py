@@ -121,6 +121,7 @@ class Timeline:
     fwd: list[int] = field(default_factory=list)
     lat: list[int] = field(default_factory=list)
     ok: bool = True
+    _load: int | None = None
 
     @property
     def points(self) -> list[Location]:
@@ -233,7 +234,9 @@ class Timeline:
 
     def load_s(self) -> int:
         """Expected minutes of service booked on the day, in seconds."""
-        return sum(int(r.duration.total_seconds()) for r in self.requests)
+        if self._load is None:
+            self._load = sum(int(r.duration.total_seconds()) for r in self.requests)
+        return self._load
 
     def route(self, zone: ZoneInfo) -> Route:
         """The day on expected times: each visit as soon as its slot allows, the break as early as its

@@ -141,17 +141,18 @@ def _best(
     legs: Legs,
     now: datetime | None,
 ) -> Offer | None:
-    best: Offer | None = None
     if now is not None and now >= window.end:
         return None
+    best: Insertion | None = None
+    top = -1.0
     for tl in eligible:
         frozen, not_before = _frozen(tl, now)
         offset = board.offsets[(tl.engineer.engineer_id, day)]
         for ins in tl.insertions(request, window, legs, offset, frozen, not_before):
-            graded = grade(ins, request, day, window, board.problem)
-            if best is None or graded.score > best.score:
-                best = graded
-    return best
+            score = _score(ins, request)[0]
+            if score > top:
+                best, top = ins, score
+    return None if best is None else grade(best, request, day, window, board.problem)
 
 
 def _frozen(tl: Timeline, now: datetime | None) -> tuple[int, int]:
@@ -165,23 +166,25 @@ def _frozen(tl: Timeline, now: datetime | None) -> tuple[int, int]:
     return started, moment
 
 
+def _score(ins: Insertion, request: Request) -> tuple[float, float, float, bool | None]:
+    """The grade's score and its parts: extra minutes, the day's load share, the preferred engineer."""
+    tl = ins.timeline
+    extra_min = max(0.0, ins.extra_s / 60)
+    slack_min = min(ins.slack_s, ins.downstream_s) / 60
+    load = tl.load_s() / max(60.0, tl.end - tl.start)
+    wanted = request.preferred_engineer_id
+    preferred = None if wanted is None else wanted == tl.engineer.engineer_id
+    score = 100 - min(40.0, extra_min) - 0.5 * max(0.0, 30 - slack_min) - 20 * min(1.0, load)
+    score -= 10 if preferred is False else 0
+    return round(max(0.0, score), 1), extra_min, load, preferred
+
+
 def grade(ins: Insertion, request: Request, day: date, window: TimeWindow, problem: Problem) -> Offer:
     """The offer of an insertion: 100 points less the detour (a point a minute, at most 40), the
     missing slack under 30 minutes (half a point a minute), the day's load (up to 20 points), and
     10 points off when the caller's preferred engineer is someone else."""
     tl = ins.timeline
-    extra_min = max(0.0, ins.extra_s / 60)
-    slack_min = min(ins.slack_s, ins.downstream_s + ins.slack_s) / 60
-    shift_min = max(1.0, (tl.end - tl.start) / 60)
-    load = tl.load_s() / 60 / shift_min
-    preferred = (
-        None
-        if request.preferred_engineer_id is None
-        else request.preferred_engineer_id == tl.engineer.engineer_id
-    )
-    score = 100 - min(40.0, extra_min) - 0.5 * max(0.0, 30 - slack_min) - 20 * min(1.0, load)
-    score -= 10 if preferred is False else 0
-    score = round(max(0.0, score), 1)
+    score, extra_min, load, preferred = _score(ins, request)
     letter = next(g for floor, g in GRADES if score >= floor)
     why = {
         "score": score,
