@@ -60,6 +60,16 @@ class Legs:
     out_m: list[int]
     in_s: list[int]
     in_m: list[int]
+    out_r: list[int] = field(default_factory=list)
+    in_r: list[int] = field(default_factory=list)
+
+    def reserved(self, reserve: Reserve) -> Legs:
+        """The same legs with the reserved drives filled in (once per caller, not per check)."""
+        if self.out_r and self.in_r:
+            return self
+        out_r = [reserve.drive(x) for x in self.out_s]
+        in_r = out_r if self.in_s is self.out_s else [reserve.drive(x) for x in self.in_s]
+        return Legs(self.out_s, self.out_m, self.in_s, self.in_m, out_r, in_r)
 
 
 def legs_between(travel: TravelModel, origin: Location, points: Sequence[Location]) -> Legs:
@@ -208,6 +218,7 @@ class Timeline:
             return
         n, lo, hi = len(self.requests), epoch(window.start), epoch(window.end)
         service = self.reserve.repair(int(request.duration.total_seconds()))
+        legs = legs.reserved(self.reserve)
         for p in range(frozen, n + 1):
             prev, nxt = offset + p, offset + (p + 1 if p < n else 0)
             t0 = max(self.start if p == 0 else self.fwd[p - 1], not_before)
@@ -220,11 +231,11 @@ class Timeline:
         self, p: int, before: bool, t0: int, lo: int, hi: int, service: int, legs: Legs, prev: int, nxt: int
     ) -> Insertion | None:
         here = self.brk is not None and self.gap == p
-        ready = self._arrive(t0, self.reserve.drive(legs.in_s[prev]), here and before)
+        ready = self._arrive(t0, legs.in_r[prev], here and before)
         if ready is None or max(ready, lo) > hi:
             return None
         begin = max(ready, lo)
-        back = self._arrive(begin + service, self.reserve.drive(legs.out_s[nxt]), here and not before)
+        back = self._arrive(begin + service, legs.out_r[nxt], here and not before)
         if back is None or back > self.lat[p]:
             return None
         n = len(self.requests)

@@ -113,7 +113,7 @@ def make_offers(board: Board, request: Request, days: Sequence[date], now: datet
     On the day of ``now`` only gaps the engineer has not yet passed are used, and no drive
     to the caller starts before ``now``. Emergencies get the earliest start first.
     """
-    legs = legs_between(board.problem.travel, request.location, board.points)
+    legs = legs_between(board.problem.travel, request.location, board.points).reserved(board.reserve)
     found: list[Offer] = []
     for day in days:
         windows = board.problem.slot_windows(day)
@@ -263,7 +263,7 @@ def best_for(
     """The best offer for one (day, slot), or ``None`` when no engineer can honour it."""
     if window not in board.problem.slot_windows(day):
         return None
-    legs = legs_between(board.problem.travel, request.location, board.points)
+    legs = legs_between(board.problem.travel, request.location, board.points).reserved(board.reserve)
     eligible = [tl for tl in board.days.get(day, []) if is_eligible(tl.engineer, request)]
     return _best(board, request, day, window, eligible, legs, now)
 
