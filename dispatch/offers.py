@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dispatch.booking import Insertion, Legs, Reserve, Timeline, gap_of, legs_between, timeline, without
 from dispatch.geo import straight_km
 from dispatch.model import Branch, Location, Priority, Problem, Request, Shift, TimeWindow
 from dispatch.plan import Route
 from dispatch.rules import is_eligible, missing_skills
+
+if TYPE_CHECKING:
+    from dispatch.displace import Room
 
 #: Service radius of a branch that sets none, in straight-line km; beyond it a surcharge applies.
 DEFAULT_SERVICE_RADIUS_KM = 25.0
@@ -29,7 +32,8 @@ GRADES = ((80.0, "A"), (60.0, "B"), (0.0, "C"))
 
 @dataclass(frozen=True)
 class Offer:
-    """One slot the plan can honour, with its engineer, grade and the reasons for the grade."""
+    """One slot the plan can honour, with its engineer, grade and the reasons for the grade;
+    ``room`` says which unbooked visit it moves, if any (see :mod:`dispatch.displace`)."""
 
     day: date
     window: TimeWindow
@@ -39,6 +43,7 @@ class Offer:
     why: dict[str, Any]
     start: datetime
     insertion: Insertion
+    room: Room | None = None
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ def _best(
     best: Insertion | None = None
     top = -1.0
     for tl in eligible:
-        frozen, not_before = _frozen(tl, now)
+        frozen, not_before = under_way(tl, now)
         offset = board.offsets[(tl.engineer.engineer_id, day)]
         for ins in tl.insertions(request, window, legs, offset, frozen, not_before):
             score = _score(ins, request)[0]
@@ -155,7 +160,7 @@ def _best(
     return None if best is None else grade(best, request, day, window, board.problem)
 
 
-def _frozen(tl: Timeline, now: datetime | None) -> tuple[int, int]:
+def under_way(tl: Timeline, now: datetime | None) -> tuple[int, int]:
     """How many stops of the day are already under way at ``now`` (or past), and ``now`` in seconds."""
     if now is None:
         return 0, 0

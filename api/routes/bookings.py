@@ -47,9 +47,10 @@ from data.storage.models_ops import BookingRow
 from data.storage.problem import CLOSED
 from data.storage.scenario import nearest_branch
 from dispatch.booking import Reserve
+from dispatch.displace import offers_with_room
 from dispatch.model import Request as Visit
 from dispatch.model import TimeWindow
-from dispatch.offers import Board, Offers, leave_out, make_offers, offer_days, remoteness
+from dispatch.offers import Board, Offers, leave_out, offer_days, remoteness
 from dispatch.travel import TravelModel
 
 router = APIRouter(tags=["bookings"])
@@ -131,7 +132,7 @@ def _offers(
     key = board_key(session, branch_id, horizon)
     board = boards.get(key, lambda: load_board(session, branch_id, horizon, zone, travel, Reserve()))
     board = leave_out(board, visit.request_id)
-    found = make_offers(board, visit, offer_days(visit, first, days, horizon), moment)
+    found = offers_with_room(board, visit, offer_days(visit, first, days, horizon), moment)
     branch = board.problem.branch_by_id[branch_id]
     remote = remoteness(branch, visit.location, radius_of(session, branch_id), board.problem.planar)
     why = None if found.reason is None else f"{found.reason}; {_remote_note(remote)}"

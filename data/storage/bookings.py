@@ -32,7 +32,8 @@ from data.storage.models import AbsenceRow, BranchRow, RequestRow, ShiftRow
 from data.storage.models_ops import BookingRow, CurrentPlanRow, PlanRouteRow, PlanRow
 from data.storage.problem import build_problem
 from data.storage.scenario import now
-from dispatch.booking import Reserve, drop_stop, with_visit
+from dispatch.booking import Reserve, drop_stop
+from dispatch.displace import apply_offer, make_room
 from dispatch.errors import InputProblem
 from dispatch.model import Location, Problem, Request, TimeWindow
 from dispatch.offers import Board, best_for, build_board
@@ -284,12 +285,14 @@ def book(
     mine = set(problem.engineer_by_id)
     day_routes = [r for r in plan_from_dict(doc, zone).routes if r.day == day and r.engineer_id in mine]
     board = build_board(problem, day_routes, reserve)
-    offer = best_for(board, request, day, window, at)
+    offer = best_for(board, request, day, window, at) or make_room(board, request, day, window, at)
     if offer is None:
         raise SlotTaken(f"no engineer can honour {window.start:%H:%M}-{window.end:%H:%M} on {day} any more")
-    route = with_visit(offer.insertion, request, window, travel).route(zone)
-    _check(problem, route)
-    doc = _put_route(doc, route, row.request_id, zone)
+    changed = [tl.route(zone) for tl in apply_offer(offer, request, window, travel)]
+    route = next(r for r in changed if any(s.request_id == row.request_id for s in r.stops))
+    for each in changed:
+        _check(problem, each)
+        doc = _put_route(doc, each, row.request_id, zone)
     installed = _install(session, doc, replaced, day, branch_id)
     _other_days(session, row.request_id, branch_id, installed.id, problem, zone)
     booking = _record(session, row, branch_id, day, window, route.engineer_id)

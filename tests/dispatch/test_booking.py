@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from data.travel import GeodesicTravel
 from dispatch.booking import Reserve, drop_stop, with_visit
+from dispatch.displace import apply_offer, offers_with_room
 from dispatch.model import (
     Appointment,
     Branch,
@@ -226,3 +227,32 @@ def test_remote_addresses_carry_the_surcharge_flag() -> None:
     near = remoteness(branch, Location(HOME.lat + 0.01, HOME.lon), 10.0)
     assert far["remote_surcharge"] and far["distance_km"] > 30
     assert not near["remote_surcharge"] and near["service_radius_km"] == 10.0
+
+
+def test_room_is_made_by_moving_unbooked_work_never_dropping_it() -> None:
+    """E1 (the only gas engineer, one visit a day) holds an unbooked water-heater visit: the gas caller
+    gets E1 by moving that visit to E2; both stay planned and the plan is valid. A booked visit never moves."""
+    gas = {"product": "gas_stove", "required_skills": frozenset({"gas_stove", "gas_cert"})}
+    caller = request("R2", -0.01, 0.01, **gas)
+    held = request("R1", latest_date=DAY)
+    engineers = [engineer("E1", "water_heater;gas_stove;gas_cert", max_jobs=1), engineer("E2")]
+    prob = problem(engineers, [shift("E1"), shift("E2")], [held, caller])
+    board = build_board(prob, [])
+    first = best_for(board, held, DAY, prob_window(0))
+    assert first is not None and first.engineer_id == "E1"
+    board.put(with_visit(first.insertion, held, prob_window(0), TRAVEL))
+    assert make_offers(board, caller, [DAY]).offers == []
+    found = offers_with_room(board, caller, [DAY])
+    assert found.offers and found.offers[0].why["moves"]["request_id"] == "R1"
+    offer = found.offers[0]
+    promised = dataclasses.replace(caller, promised=Appointment(DAY, offer.window))
+    for changed in apply_offer(offer, promised, offer.window, TRAVEL):
+        board.put(changed)
+    final = dataclasses.replace(prob, requests=[held, promised])
+    plan = Plan(prob.dates, board.routes(), [])
+    assert validate(final, plan) == []
+    assert {s.request_id: r.engineer_id for r, s in plan.stops()} == {"R1": "E2", "R2": "E1"}
+    booked = dataclasses.replace(held, promised=Appointment(DAY, prob_window(0)))
+    board = build_board(dataclasses.replace(prob, requests=[booked, caller]), [])
+    board.put(with_visit(first.insertion, booked, prob_window(0), TRAVEL))
+    assert offers_with_room(board, caller, [DAY]).offers == []
