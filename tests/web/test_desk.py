@@ -198,3 +198,12 @@ def test_a_planner_sees_the_board_without_customer_data(page: Any, desk: Desk) -
     assert page.locator("[data-engineer-id] [data-request-id]").count() == len(_stops(desk))
     page.locator("[data-engineer-id] [data-request-id]").first.click()
     assert "电话" not in page.locator("#details-body").inner_text()
+
+
+def test_a_day_without_a_plan_says_so(page: Any, desk: Desk) -> None:
+    """Another day: no rows, and the status line says no plan is in force."""
+    sign_in(page, desk)
+    page.fill("#day", "2030-01-07")
+    page.dispatch_event("#day", "change")
+    page.wait_for_selector("#status:has-text('该日没有生效的排程')")
+    assert page.locator("[data-engineer-id]").count() == 0
