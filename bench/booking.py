@@ -42,9 +42,9 @@ from data.plan_io import plan_to_dict
 from data.storage.db import make_engine, make_sessions, migrate
 from data.storage.imports import Upload, import_files
 from data.storage.plans import store_plan
-from dispatch.booking import with_visit
+from dispatch.displace import apply_offer, offers_with_room
 from dispatch.model import Appointment, Priority, Problem, Request
-from dispatch.offers import Board, build_board, make_offers, offer_days
+from dispatch.offers import Board, build_board, offer_days
 from dispatch.plan import Plan, Route, Unassigned
 from dispatch.validate import validate
 from solver.params import SolveParams
@@ -76,11 +76,12 @@ def fill(problem: Problem, target: int) -> tuple[Board, dict[str, Request], list
     for i, caller in enumerate(callers):
         if len(booked) >= target:
             return board, booked, callers[i:]
-        found = make_offers(board, caller, offer_days(caller, first, 7, problem.dates))
+        found = offers_with_room(board, caller, offer_days(caller, first, 7, problem.dates))
         if found.offers:
             best = found.offers[0]
             promised = dataclasses.replace(caller, promised=Appointment(best.day, best.window))
-            board.put(with_visit(best.insertion, promised, best.window, problem.travel))
+            for changed in apply_offer(best, promised, best.window, problem.travel):
+                board.put(changed)
             booked[caller.request_id] = promised
     return board, booked, []
 
@@ -90,7 +91,7 @@ def timed(board: Board, probes: list[Request]) -> list[float]:
     first, out = board.problem.dates[0], []
     for probe in probes:
         started = time.perf_counter()
-        make_offers(board, probe, offer_days(probe, first, 7, board.problem.dates))
+        offers_with_room(board, probe, offer_days(probe, first, 7, board.problem.dates))
         out.append(1000 * (time.perf_counter() - started))
     return out
 
