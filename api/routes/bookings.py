@@ -59,6 +59,9 @@ _ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": Message}, 403: {"mode
 Offerer = Annotated[Principal, Depends(allow(Role.COORDINATOR, Role.PLANNER, Role.BRANCH_MANAGER))]
 Booker = Annotated[Principal, Depends(allow(Role.COORDINATOR, Role.BRANCH_MANAGER))]
 
+#: How far from today offers may start, in days.
+MAX_DAYS_AWAY = 366
+
 #: Boards kept per app: one per branch and horizon is the common case.
 BOARDS_KEPT = 16
 
@@ -170,6 +173,8 @@ def offer_slots(
         raise not_found("a branch serving this address")
     moment = clock().astimezone(zone)
     first_day = body.start_date or moment.date()
+    if abs((first_day - moment.date()).days) > MAX_DAYS_AWAY:
+        raise _unprocessable("start_date", f"more than {MAX_DAYS_AWAY} days from today")
     return _offers(session, boards, visit, branch_id, first_day, body.days, zone, travel, moment)
 
 
