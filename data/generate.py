@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from data import _generate_requests as req
-from data._generate_cities import CITIES, city_by_name
+from data._generate_cities import CITIES, City, city_by_name
 from data._generate_people import GenBranch, GenEngineer, GenShift, make_branches, make_engineers, make_shifts
 from data._generate_staffing import balance_skills, ensure_coverage
 from data.contract import CONTRACT_COLUMNS
@@ -43,7 +43,7 @@ def generate_city(
     requests: int = 400,
     branches: int = 4,
     days: int = 1,
-    city: str = "Shanghai",
+    city: str | City = "Shanghai",
     infeasible_share: float = 0.0,
 ) -> dict[str, pd.DataFrame]:
     """The contract tables of one generated scenario starting on ``day``.
@@ -56,7 +56,7 @@ def generate_city(
     """
     _check(engineers, requests, branches, days, infeasible_share)
     rng = np.random.default_rng(seed)
-    where = city_by_name(city)
+    where = city if isinstance(city, City) else city_by_name(city)
     outlets = make_branches(rng, where, branches)
     crew = make_engineers(rng, where, outlets, engineers)
     shifts = make_shifts(rng, crew, days)
