@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from api.cli_generate import generate
 from api.cli_replan import replan_cmd
 from api.cli_serve import apikey_create, serve
 from api.cli_vrptw import vrptw
@@ -203,6 +204,7 @@ def simulate(
 
 app.command()(serve)
 app.command()(vrptw)
+app.command()(generate)
 app.command("replan")(replan_cmd)
 apikey = typer.Typer(help="Keys of the HTTP service.", no_args_is_help=True)
 apikey.command("create")(apikey_create)
