@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from api.cli_generate import generate
 from api.cli_replan import replan_cmd
 from api.cli_serve import apikey_create, serve
 from api.cli_vrptw import vrptw
+from api.planning import BackendChoice, BackendName, run_plan
 from api.summary import print_punctuality, print_summary, print_violations
 from data.contract import load_scenario
 from data.generate import generate_city, write_scenario
@@ -31,6 +32,7 @@ from dispatch.errors import InputError
 from dispatch.model import DEFAULT_ZONE, Problem
 from dispatch.punctuality import DEFAULT_PROTECTION, Variation, replay_plan
 from dispatch.validate import validate
+from solver.backends import PartProgress
 from solver.params import SolveParams
 from solver.solve import SolveResult, solve
 
@@ -85,6 +87,32 @@ def _solve_with_bar(problem: Problem, params: SolveParams) -> SolveResult:
     return result
 
 
+def _solve_by_branch(
+    problem: Problem, params: SolveParams, backend: BackendName, workers: int, ray_address: str | None
+) -> SolveResult:
+    """Plan on ``backend`` with one progress row per branch and day while it runs."""
+    columns = (
+        TextColumn("{task.fields[key]}"),
+        BarColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        rows: dict[str, TaskID] = {}
+
+        def on_part(part: PartProgress) -> None:
+            if part.key not in rows:
+                rows[part.key] = bar.add_task("", total=1.0, key=part.key)
+            bar.update(
+                rows[part.key], completed=part.fraction, description=f"{part.state} {part.message}"[:60]
+            )
+
+        def on_whole(fraction: float, message: str) -> None:
+            on_part(PartProgress("one model", "running", fraction, message))
+
+        return run_plan(problem, params, backend, workers, ray_address, on_whole, on_part)
+
+
 def _write_outputs(problem: Problem, result: SolveResult, out_path: Path) -> list[Path]:
     out_path.parent.mkdir(parents=True, exist_ok=True)
     write_plan(result.plan, out_path, problem.zone)
@@ -110,17 +138,33 @@ def plan(
     circuity: Circuity = 1.3,
     zone: Zone = DEFAULT_ZONE,
     protection: Protection = DEFAULT_PROTECTION,
+    backend: Annotated[
+        BackendChoice,
+        typer.Option(
+            help="single: one model; process / ray: one sub-problem per branch and day on a local "
+            "process pool / Ray; auto: one model up to 1,000 requests, else process.",
+        ),
+    ] = BackendChoice.AUTO,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Parallel sub-problems (process, ray).")] = 2,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address", envvar="DISPATCH_RAY_ADDRESS", help="Ray cluster (default: a local one)."
+        ),
+    ] = None,
 ) -> None:
-    """Plan the requests of SCENARIO; write the plan JSON and per-branch schedules."""
+    """Plan the requests of SCENARIO; write the plan JSON and per-branch schedules.
+
+    --time-limit is the wall-clock budget of the whole run, shared out among the branches.
+    """
     try:
         first = date.fromisoformat(date_)
     except ValueError as exc:
         err.print(f"error: --date {date_!r} is not a date YYYY-MM-DD")
         raise typer.Exit(2) from exc
     problem = _load(scenario, _dates(first, days), speed, circuity, zone)
-    result = _solve_with_bar(
-        problem, SolveParams(time_limit_s=time_limit, solution_limit=solution_limit, protection=protection)
-    )
+    params = SolveParams(time_limit_s=time_limit, solution_limit=solution_limit, protection=protection)
+    result = _solve_by_branch(problem, params, backend.value, workers, ray_address)
     written = _write_outputs(problem, result, out_path)
     print_summary(out, result.plan, result.status, result.seconds)
     out.print("wrote " + ", ".join(str(p) for p in written))
