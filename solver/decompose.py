@@ -285,7 +285,7 @@ def solve_decomposed(
             tasks_for(groups, params, second_s, second_end, backend.workers, KEEP_S), on_progress, should_stop
         )
         accepted, unassigned = apply_second_pass(groups, more, routes, unassigned)
-        outcomes |= more
+        outcomes = {**outcomes, **more}
     plan = merged(problem, list(routes.values()), [*unassigned, *early])
     seconds = time.time() - started
     status = _status(outcomes, len(parts), len(groups), accepted)
