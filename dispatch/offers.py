@@ -216,7 +216,9 @@ def explain_none(
             "outside_horizon",
             "no day to offer: the request's earliest and latest dates lie outside the days asked for",
         )
-    span = f"{days[0]} to {days[-1]}" if len(days) > 1 else str(days[0])
+    span = (
+        f"{days[0]:%a} {days[0]} to {days[-1]:%a} {days[-1]}" if len(days) > 1 else f"{days[0]:%a} {days[0]}"
+    )
     qualified = [e for e in problem.engineers if is_eligible(e, request)]
     if not qualified:
         lacking = ", ".join(sorted(missing_skills(problem.engineers, request)))

@@ -96,6 +96,30 @@ def get_boards(request: Request) -> BoardCache:
     return boards
 
 
+class BranchLocks:
+    """One lock per branch: this process's bookings of a branch queue here, fairly, rather than
+    in the database's busy wait (which may starve a writer on SQLite); the database lock still
+    serialises them across processes."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def of(self, branch_id: str) -> threading.Lock:
+        """The branch's lock."""
+        with self._guard:
+            return self._locks.setdefault(branch_id, threading.Lock())
+
+
+def get_locks(request: Request) -> BranchLocks:
+    """The app's branch locks, made on first use."""
+    state = request.app.state
+    if getattr(state, "branch_locks", None) is None:
+        state.branch_locks = BranchLocks()
+    locks: BranchLocks = state.branch_locks
+    return locks
+
+
 def get_clock(request: Request) -> Callable[[], datetime]:
     """The app's clock (tests may set ``app.state.clock``)."""
     clock: Callable[[], datetime] | None = getattr(request.app.state, "clock", None)
@@ -104,6 +128,7 @@ def get_clock(request: Request) -> Callable[[], datetime]:
 
 BoardsDep = Annotated[BoardCache, Depends(get_boards)]
 ClockDep = Annotated[Callable[[], datetime], Depends(get_clock)]
+LocksDep = Annotated[BranchLocks, Depends(get_locks)]
 
 
 def _unprocessable(field: str, message: str) -> HTTPException:
@@ -200,7 +225,7 @@ def _window(body: BookingCreate, zone: ZoneInfo) -> TimeWindow:
 )  # fmt: skip
 def create_booking(
     body: BookingCreate, user: Booker, session: SessionDep, zone: ZoneDep, travel: TravelDep,
-    boards: BoardsDep, clock: ClockDep,
+    boards: BoardsDep, clock: ClockDep, locks: LocksDep,
 ) -> Any:  # fmt: skip
     """Book a stored request into a slot: it becomes a promise that every later plan keeps.
     409 with fresh offers when the slot can no longer be honoured."""
@@ -212,7 +237,9 @@ def create_booking(
         raise _unprocessable("request_id", f"request {row.request_id} has no location yet")
     moment = clock().astimezone(zone)
     try:
-        done = book(session, row, body.date, window, zone, travel, Reserve(), moment)
+        with locks.of(row.branch_id):
+            done = book(session, row, body.date, window, zone, travel, Reserve(), moment)
+            session.commit()
     except SlotTaken as exc:
         session.rollback()
         return _conflict(session, boards, row.request_id, str(exc), zone, travel, moment, body.date)

@@ -10,7 +10,6 @@ visit inserted, and nothing else moves.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import hmac
 import logging
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Session
 from data._tables import Defects, Row
 from data.plan_io import plan_from_dict, plan_to_dict
 from data.storage.intake import request_context
-from data.storage.models import AbsenceRow, BranchRow, RequestRow, ShiftRow
+from data.storage.models import AbsenceRow, BranchRow, EngineerRow, RequestRow, ShiftRow
 from data.storage.models_ops import BookingRow, CurrentPlanRow, PlanRouteRow, PlanRow
 from data.storage.problem import build_problem
 from data.storage.scenario import now
@@ -149,24 +148,38 @@ def _places(session: Session, ids: Collection[str]) -> dict[str, Location]:
     return {rid: Location(lat, lon) for rid, lat, lon in rows if lat is not None and lon is not None}
 
 
+def _home(session: Session, engineer_id: str) -> Location:
+    """Where an engineer of another branch starts the day (their start, else their branch)."""
+    row = session.execute(
+        select(EngineerRow.start_lat, EngineerRow.start_lon, BranchRow.lat, BranchRow.lon)
+        .join(BranchRow, BranchRow.branch_id == EngineerRow.branch_id)
+        .where(EngineerRow.engineer_id == engineer_id)
+    ).one()
+    return Location(row[0], row[1]) if row[0] is not None and row[1] is not None else Location(row[2], row[3])
+
+
 def _without(
     session: Session, doc: dict[str, Any], request_id: str, problem: Problem, zone: ZoneInfo
 ) -> tuple[dict[str, Any], bool]:
-    """The document with the request off every route (times kept), and whether it was on one."""
-    plan = plan_from_dict(doc, zone)
-    hit = [r for r in plan.routes if any(s.request_id == request_id for s in r.stops)]
+    """The document with the request off every route (times kept), and whether it was on one.
+
+    Only the routes holding it are read; the document itself is left as it is."""
+    routes = list(doc.get("routes", []))
+    hit = [
+        i for i, r in enumerate(routes) if any(s.get("request_id") == request_id for s in r.get("stops", []))
+    ]
     if not hit:
         return doc, False
-    places = _places(session, {s.request_id for r in hit for s in r.stops})
+    parsed = plan_from_dict({"routes": [routes[i] for i in hit]}, zone).routes
+    places = _places(session, {s.request_id for r in parsed for s in r.stops})
     homes = problem.engineer_by_id
-    routes = []
-    for route in plan.routes:
-        if route in hit:
-            home = homes[route.engineer_id].home if route.engineer_id in homes else places[request_id]
-            route = drop_stop(route, request_id, places, home, problem.travel)
-        routes.append(route)
-    out = plan_to_dict(Plan(plan.dates, routes, plan.unassigned, plan.kpis), zone)
-    return out, True
+    for i, route in zip(hit, parsed, strict=True):
+        home = (
+            homes[route.engineer_id].home if route.engineer_id in homes else _home(session, route.engineer_id)
+        )
+        shorter = drop_stop(route, request_id, places, home, problem.travel)
+        routes[i] = plan_to_dict(Plan([shorter.day], [shorter], []), zone)["routes"][0]
+    return {**doc, "routes": routes}, True
 
 
 def _install(
@@ -207,13 +220,21 @@ def _install(
 
 
 def _other_days(
-    session: Session, request_id: str, branch_id: str, keep: int, problem: Problem, zone: ZoneInfo
+    session: Session,
+    request_id: str,
+    branch_id: str,
+    keep: int,
+    problem: Problem,
+    zone: ZoneInfo,
+    since: date,
 ) -> None:
-    """Take the request off the plans in force on other days; they list it as promised another day."""
+    """Take the request off the plans in force on other days from ``since``; they list it as promised another day."""
     ids = set(
         session.scalars(
             select(CurrentPlanRow.plan_id).where(
-                CurrentPlanRow.branch_id == branch_id, CurrentPlanRow.plan_id != keep
+                CurrentPlanRow.branch_id == branch_id,
+                CurrentPlanRow.plan_id != keep,
+                CurrentPlanRow.date >= since,
             )
         )
     )
@@ -279,7 +300,7 @@ def book(
     doc = (
         _fresh_document(problem, scoped.unplaced, row.request_id, day, zone)
         if replaced is None
-        else copy.deepcopy(replaced.document)
+        else dict(replaced.document)
     )
     doc, _ = _without(session, doc, row.request_id, problem, zone)
     mine = set(problem.engineer_by_id)
@@ -294,7 +315,8 @@ def book(
         _check(problem, each)
         doc = _put_route(doc, each, row.request_id, zone)
     installed = _install(session, doc, replaced, day, branch_id)
-    _other_days(session, row.request_id, branch_id, installed.id, problem, zone)
+    today = (at or now()).astimezone(zone).date()
+    _other_days(session, row.request_id, branch_id, installed.id, problem, zone, min(day, today))
     booking = _record(session, row, branch_id, day, window, route.engineer_id)
     code = verification_code(booking.secret, booking.work_order, route.engineer_id)
     return Booked(booking, route.engineer_id, code, installed.version)

@@ -282,3 +282,35 @@ def test_a_burst_of_bookings_on_postgresql_never_breaks_a_promise(pg_database: s
     engine.dispose()
     for base, headers in _serve(pg_database):
         _burst(base, headers)
+
+
+def test_booking_planned_work_moves_it_into_its_promise(desk: TestClient, keys: Headers) -> None:
+    """R0100 is planned by a plan job; booking it into another slot moves it there: it is on the plan
+    once, in the promised slot, and the plan passes the check."""
+    coordinator = keys["coordinator"]
+    job = desk.post("/plans", json={"dates": ["2026-12-01"], "time_limit_s": 1}, headers=coordinator).json()[
+        "id"
+    ]
+    for _ in range(300):
+        if desk.get(f"/plans/{job}", headers=coordinator).json()["status"] in ("done", "failed", "cancelled"):
+            break
+        time.sleep(0.1)
+    before = desk.get("/plans/current", params={"date": "2026-12-01"}, headers=coordinator).json()
+    planned = [
+        s for p in before for r in p["plan"]["routes"] for s in r["stops"] if s["request_id"] == "R0100"
+    ]
+    assert len(planned) == 1
+    slot = (
+        ("15:00", "17:00") if not planned[0]["slot_start"].endswith("15:00:00+08:00") else ("13:00", "15:00")
+    )
+    body = {
+        "request_id": "R0100",
+        "date": "2026-12-01",
+        "slot_start": f"2026-12-01T{slot[0]}:00+08:00",
+        "slot_end": f"2026-12-01T{slot[1]}:00+08:00",
+    }
+    assert desk.post("/bookings", json=body, headers=coordinator).status_code == 201
+    assert check(desk, coordinator, "2026-12-01") == []
+    after = desk.get("/plans/current", params={"date": "2026-12-01"}, headers=coordinator).json()
+    stops = [s for p in after for r in p["plan"]["routes"] for s in r["stops"] if s["request_id"] == "R0100"]
+    assert [s["slot_start"] for s in stops] == [body["slot_start"]]
