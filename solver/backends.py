@@ -175,10 +175,13 @@ class ProcessBackend:
         pool = ProcessPoolExecutor(
             self.workers, context, initializer=_init_worker, initargs=(progress_queue, stop)
         )
+        outcomes: dict[str, Outcome] = {}
         try:
-            return _drive(pool, tasks, progress_queue, stop, on_progress, should_stop)
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            outcomes = _drive(pool, tasks, progress_queue, stop, on_progress, should_stop)
+        finally:  # wait for the workers (they hold the queue) unless some were abandoned
+            abandoned = len(outcomes) < len(tasks) or any(o.status == "timed out" for o in outcomes.values())
+            pool.shutdown(wait=not abandoned, cancel_futures=True)
+        return outcomes
 
 
 def _drive(

@@ -86,6 +86,7 @@ class DecomposedResult:
     status: str
     seconds: float
     outcomes: dict[str, Outcome]
+    merge_s: float = 0.0
 
 
 def km_matrix(a: Sequence[Location], b: Sequence[Location], planar: bool = False) -> np.ndarray:
@@ -286,8 +287,9 @@ def solve_decomposed(
         )
         accepted, unassigned = apply_second_pass(groups, more, routes, unassigned)
         outcomes = {**outcomes, **more}
+    merging = time.time()
     plan = merged(problem, list(routes.values()), [*unassigned, *early])
     seconds = time.time() - started
     status = _status(outcomes, len(parts), len(groups), accepted)
     log.info("planned %s: %s in %.1f s", problem.name, status, seconds)
-    return DecomposedResult(plan, status, seconds, outcomes)
+    return DecomposedResult(plan, status, seconds, outcomes, time.time() - merging)
