@@ -1,5 +1,10 @@
 """Plan jobs: solves in worker threads, progress stored, stop on request keeping the best plan.
 
+A job runs on the backend chosen when it was submitted (:mod:`api.planning`: ``auto``,
+``single``, ``process`` or ``ray``). A decomposed job's progress per branch and day is kept
+in memory, by this runner, for as long as the app runs (``branch_progress``); the job's
+``message`` column holds its summary (how many parts are done, running, failed).
+
 One :class:`PlanJobs` belongs to the running app (its lifespan creates and closes it); it
 holds the worker pool and the stop signal of each job it runs. The jobs themselves live
 in the database, so a restart loses none: those it interrupted are marked failed.
@@ -10,12 +15,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.planning import BackendName, run_plan
 from data.plan_io import plan_to_dict
 from data.storage.bookings import broken_bookings
 from data.storage.models_ops import PlanJobRow
@@ -24,13 +32,15 @@ from data.storage.problem import build_problem
 from data.storage.scenario import now
 from dispatch.plan import Plan
 from dispatch.travel import TravelModel
+from solver.backends import PartProgress
 from solver.params import SolveParams
-from solver.solve import solve
 
 log = logging.getLogger(__name__)
 
 #: How often a running job's progress is written to the database, in seconds.
 PROGRESS_EVERY_S = 0.5
+#: How many jobs' per-branch progress the runner keeps in memory.
+KEPT_PROGRESS = 200
 
 
 class PlanJobs:
@@ -42,6 +52,8 @@ class PlanJobs:
         self._sessions, self._zone, self._travel = sessions, zone, travel
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="plan-job")
         self._stops: dict[str, threading.Event] = {}
+        self._choices: dict[str, tuple[BackendName, int]] = {}
+        self._parts: dict[str, dict[str, PartProgress]] = {}
         self._lock = threading.Lock()
 
     def recover(self) -> int:
@@ -52,11 +64,23 @@ class PlanJobs:
             log.warning("%d plan jobs were interrupted by a restart and are marked failed", count)
         return count
 
-    def submit(self, job_id: str) -> None:
-        """Queue a stored job for a worker."""
+    def submit(self, job_id: str, backend: BackendName = "auto", workers: int = 2) -> None:
+        """Queue a stored job for a worker, to run on ``backend`` with ``workers`` parallel parts."""
         with self._lock:
             self._stops[job_id] = threading.Event()
+            self._choices[job_id] = (backend, workers)
         self._pool.submit(self._run, job_id)
+
+    def choice(self, job_id: str) -> tuple[BackendName, int]:
+        """The backend and workers a job was submitted with (``auto``, 2 when this runner never had it)."""
+        with self._lock:
+            return self._choices.get(job_id, ("auto", 2))
+
+    def branch_progress(self, job_id: str) -> list[PartProgress]:
+        """The latest state of each branch and day of a decomposed job, in key order."""
+        with self._lock:
+            parts = dict(self._parts.get(job_id, {}))
+        return [parts[k] for k in sorted(parts)]
 
     def stop(self, job_id: str) -> bool:
         """Ask a queued or running job to stop; whether this runner has it."""
@@ -106,7 +130,19 @@ class PlanJobs:
             params = SolveParams(job.time_limit_s, job.solution_limit, ruin_recreate=False)
         with self._sessions() as session:
             scoped = build_problem(session, dates, branches, self._zone, self._travel)
-        result = solve(scoped.problem, params, self._reporter(job_id), should_stop=stop.is_set)
+        backend, workers = self.choice(job_id)
+        reporter = self._reporter(job_id)
+        reporter.budget_s = params.time_limit_s
+        result = run_plan(
+            scoped.problem,
+            params,
+            backend,
+            workers,
+            None,
+            reporter,
+            self._on_part(job_id, reporter),
+            stop.is_set,
+        )
         found = result.plan
         kpis = {**found.kpis, "needs_location": len(scoped.unplaced)}
         plan = Plan(found.dates, found.routes, [*found.unassigned, *scoped.unplaced], kpis)
@@ -125,15 +161,38 @@ class PlanJobs:
             job.plan_id, job.progress, job.message, job.finished_at = stored.id, 1.0, result.status, now()
 
     def _reporter(self, job_id: str) -> ProgressWriter:
-        return ProgressWriter(self._sessions, job_id)
+        return ProgressWriter(self._sessions, job_id, started=time.monotonic())
+
+    def _on_part(self, job_id: str, reporter: ProgressWriter) -> Callable[[PartProgress], None]:
+        """Keep each part's state in memory and write the summary to the job's message."""
+
+        def record(part: PartProgress) -> None:
+            with self._lock:
+                if job_id not in self._parts and len(self._parts) >= KEPT_PROGRESS:
+                    self._parts.pop(next(iter(self._parts)))  # the oldest job's
+                parts = self._parts.setdefault(job_id, {})
+                parts[part.key] = part
+                states = Counter(p.state for p in parts.values())
+            summary = "branches: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
+            reporter(reporter.fraction(), summary)
+
+        return record
 
 
 class ProgressWriter:
     """The solver's progress callback: keeps the latest figures, writes them now and then."""
 
-    def __init__(self, sessions: sessionmaker[Session], job_id: str) -> None:
+    def __init__(self, sessions: sessionmaker[Session], job_id: str, started: float | None = None) -> None:
         self._sessions, self._job_id = sessions, job_id
         self._written = 0.0
+        self._started = time.monotonic() if started is None else started
+        self.budget_s: float | None = None
+
+    def fraction(self) -> float:
+        """The share of the job's budget used so far (0 when the budget is unknown)."""
+        if not self.budget_s:
+            return 0.0
+        return (time.monotonic() - self._started) / self.budget_s
 
     def __call__(self, fraction: float, message: str) -> None:
         """Record ``fraction`` (0..1) of the budget used and a short message."""
