@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -20,6 +20,13 @@ class PlanJobCreate(BaseModel):
     branches: list[Id] | None = Field(None, min_length=1, max_length=500)
     time_limit_s: float = Field(30.0, gt=0, le=3600, allow_inf_nan=False)
     solution_limit: int | None = Field(None, ge=1, le=100_000)
+    backend: Literal["auto", "single", "process", "ray"] = Field(
+        "auto",
+        description="single: one model; process / ray: one sub-problem per branch and day on the "
+        "service's process pool / the Ray cluster of DISPATCH_RAY_ADDRESS; auto: one model up to "
+        "1,000 requests, else process",
+    )
+    workers: int = Field(2, ge=1, le=64, description="Sub-problems solved at once (process, ray)")
 
     @field_validator("dates")
     @classmethod
@@ -36,8 +43,21 @@ class PlanCreated(BaseModel):
     id: str
 
 
+class BranchProgressPublic(BaseModel):
+    """One branch and day of a decomposed job (``key`` ``BRANCH@DATE``, ``/2`` for the second pass)."""
+
+    key: str
+    state: str
+    fraction: float
+    message: str
+
+
 class PlanJobPublic(BaseModel):
-    """A job's state; ``plan`` (the contract's plan JSON) once it is done or was stopped."""
+    """A job's state; ``plan`` (the contract's plan JSON) once it is done or was stopped.
+
+    ``branch_progress`` lists each branch and day of a decomposed job, kept in memory by the
+    running service (empty after a restart, and for one-model jobs).
+    """
 
     id: str
     status: str
@@ -54,6 +74,8 @@ class PlanJobPublic(BaseModel):
     plan_id: int | None = None
     version: int | None = None
     plan: dict[str, Any] | None = None
+    backend: str | None = None
+    branch_progress: list[BranchProgressPublic] = []
 
 
 class CurrentPlanPublic(BaseModel):
