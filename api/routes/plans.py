@@ -10,10 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import JobsDep, Planner, Reader, SessionDep, SettingsDep, TravelDep, ZoneDep, not_found
+from api.jobs import PlanJobs
 from api.routes.params import JobId
 from api.routes.views import check, restrict
 from api.schemas.common import Message
 from api.schemas.plans import (
+    BranchProgressPublic,
     CheckResult,
     CurrentPlanPublic,
     PlanCheck,
@@ -47,9 +49,16 @@ def _check_branches(session: Session, branches: list[str] | None) -> None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
 
 
-def _job_public(session: Session, job: PlanJobRow, user: Principal) -> PlanJobPublic:
+def _job_public(session: Session, job: PlanJobRow, user: Principal, jobs: PlanJobs) -> PlanJobPublic:
     plan = session.get(PlanRow, job.plan_id) if job.plan_id is not None else None
     out = PlanJobPublic.model_validate(job, from_attributes=True)
+    visible = user.visible_branches
+    parts = [
+        BranchProgressPublic(key=p.key, state=p.state, fraction=round(p.fraction, 3), message=p.message)
+        for p in jobs.branch_progress(job.id)
+        if visible is None or p.key.split("@")[0] in visible
+    ]
+    out = out.model_copy(update={"backend": jobs.choice(job.id)[0], "branch_progress": parts})
     if plan is not None:
         visible = user.visible_branches
         document = plan.document if visible is None else restrict(session, plan.document, visible)
@@ -76,7 +85,7 @@ def create_plan(
     budget = min(body.time_limit_s, settings.max_time_limit_s)
     job = create_job(session, body.dates, body.branches, budget, body.solution_limit)
     session.commit()
-    jobs.submit(job.id)
+    jobs.submit(job.id, body.backend, body.workers)
     return PlanCreated(id=job.id)
 
 
@@ -124,9 +133,9 @@ def check_plan(
 
 
 @router.get("/{job_id}", responses={404: {"model": Message}, **_ERRORS})
-def read_plan(job_id: JobId, user: Reader, session: SessionDep) -> PlanJobPublic:
-    """A job's status and progress, and its plan once done (or stopped)."""
-    return _job_public(session, _visible_job(session, job_id, user), user)
+def read_plan(job_id: JobId, user: Reader, session: SessionDep, jobs: JobsDep) -> PlanJobPublic:
+    """A job's status and progress (per branch when decomposed), and its plan once done (or stopped)."""
+    return _job_public(session, _visible_job(session, job_id, user), user, jobs)
 
 
 @router.delete("/{job_id}", responses={404: {"model": Message}, **_ERRORS})
@@ -135,7 +144,7 @@ def stop_plan(job_id: JobId, user: Planner, session: SessionDep, jobs: JobsDep) 
     job = _visible_job(session, job_id, user)
     if job.status not in FINAL and not jobs.stop(job.id):
         job.status, job.error = "failed", "no worker holds this job; retry it"
-    return _job_public(session, job, user)
+    return _job_public(session, job, user, jobs)
 
 
 @router.post(
@@ -151,5 +160,5 @@ def retry_plan(job_id: JobId, user: Planner, session: SessionDep, jobs: JobsDep)
     dates = [date.fromisoformat(d) for d in job.dates]
     again = create_job(session, dates, job.branches, job.time_limit_s, job.solution_limit, retry_of=job.id)
     session.commit()
-    jobs.submit(again.id)
+    jobs.submit(again.id, *jobs.choice(job.id))
     return PlanCreated(id=again.id)
