@@ -221,6 +221,8 @@ def report(args: argparse.Namespace, figures: dict[str, Any]) -> str:
     gap = 100 * (g["booked_km"] / g["solved_km"] - 1) if g["solved_km"] else float("nan")
     rate = figures["booked"] / figures["seconds"] if figures["seconds"] else 0.0
     return "\n".join([
+        "## Booking offers",
+        "",
         f"One generated branch (seed {args.seed}), {args.engineers} engineers over 7 days, filled by booking "
         f"callers into their best offer: {figures['visits']} booked visits ({figures['valid']}). "
         f"`python -m bench.booking --engineers {args.engineers} --requests {args.requests} --target {args.target} "
