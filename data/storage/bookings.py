@@ -283,20 +283,21 @@ def book(
     longer fits (nothing is written then: the caller rolls back)."""
     assert row.branch_id is not None
     branch_id = row.branch_id
-    lock_branch(session, branch_id)
+    scope = _lock_scope(session, day, branch_id)
     session.refresh(row)
     local = (window.start.astimezone(zone).time(), window.end.astimezone(zone).time())
     row.promised_date, row.promised_start, row.promised_end = day, local[0], local[1]
     row.status = "booked"
     row.updated_at = now()
     session.flush()
-    scoped = build_problem(session, [day], [branch_id], zone, travel)
+    replaced = _in_force(session, day, branch_id)
+    if replaced is not None and not set(replaced.branches) <= set(scope):
+        raise SlotTaken("the plan in force changed meanwhile; offer again")
+    scoped = build_problem(session, [day], scope, zone, travel)
     problem = scoped.problem
     request = problem.request_by_id.get(row.request_id)
     if request is None:
         raise SlotTaken(f"request {row.request_id} cannot be planned (no location)")
-    current = session.get(CurrentPlanRow, (day, branch_id))
-    replaced = None if current is None else session.get(PlanRow, current.plan_id)
     doc = (
         _fresh_document(problem, scoped.unplaced, row.request_id, day, zone)
         if replaced is None
@@ -320,6 +321,23 @@ def book(
     booking = _record(session, row, branch_id, day, window, route.engineer_id)
     code = verification_code(booking.secret, booking.work_order, route.engineer_id)
     return Booked(booking, route.engineer_id, code, installed.version)
+
+
+def _in_force(session: Session, day: date, branch_id: str) -> PlanRow | None:
+    """The plan in force for the day and branch, read afresh."""
+    query = select(CurrentPlanRow).where(CurrentPlanRow.date == day, CurrentPlanRow.branch_id == branch_id)
+    current = session.scalars(query.execution_options(populate_existing=True)).one_or_none()
+    return None if current is None else session.get(PlanRow, current.plan_id)
+
+
+def _lock_scope(session: Session, day: date, branch_id: str) -> list[str]:
+    """Lock the branch and every branch its plan in force covers (in order, so locks never cross):
+    that plan's routes may hold any of their work, which must stay on them."""
+    plan = _in_force(session, day, branch_id)
+    scope = sorted({branch_id, *(plan.branches if plan is not None else [])})
+    for branch in scope:
+        lock_branch(session, branch)
+    return scope
 
 
 def _check(problem: Problem, route: Route) -> None:
