@@ -314,3 +314,31 @@ def test_booking_planned_work_moves_it_into_its_promise(desk: TestClient, keys: 
     after = desk.get("/plans/current", params={"date": "2026-12-01"}, headers=coordinator).json()
     stops = [s for p in after for r in p["plan"]["routes"] for s in r["stops"] if s["request_id"] == "R0100"]
     assert [s["slot_start"] for s in stops] == [body["slot_start"]]
+
+
+def test_a_plan_job_that_started_before_a_booking_is_refused_as_stale(
+    loaded: TestClient, keys: Headers
+) -> None:
+    """A job runs; meanwhile a new caller is stored and booked. The job's plan, which lacks the caller,
+    is not put in force: the job fails as stale and the booking stays in the plan in force."""
+    coordinator = keys["coordinator"]
+    app: FastAPI = loaded.app  # type: ignore[assignment]
+    app.state.clock = lambda: datetime(2026, 11, 30, 20, 0, tzinfo=ZONE)
+    job = loaded.post(
+        "/plans", json={"dates": ["2026-12-01"], "time_limit_s": 3}, headers=coordinator
+    ).json()["id"]
+    for _ in range(100):
+        if loaded.get(f"/plans/{job}", headers=coordinator).json()["status"] == "running":
+            break
+        time.sleep(0.05)
+    assert loaded.post("/requests", json=CALLER, headers=coordinator).status_code == 201
+    best = offer(loaded, coordinator).json()["offers"][0]
+    body = {k: best[k] for k in ("date", "slot_start", "slot_end")} | {"request_id": "R0100"}
+    assert loaded.post("/bookings", json=body, headers=coordinator).status_code == 201
+    for _ in range(200):
+        state = loaded.get(f"/plans/{job}", headers=coordinator).json()
+        if state["status"] in ("done", "failed", "cancelled"):
+            break
+        time.sleep(0.1)
+    assert state["status"] == "failed" and "stale" in state["error"] and "R0100" in state["error"]
+    assert check(loaded, coordinator, best["date"]) == []
