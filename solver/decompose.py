@@ -268,8 +268,9 @@ def solve_decomposed(
 
     started = time.time()
     parts, early = split(problem)
-    usable = max(MIN_PART_S, params.time_limit_s - merge_reserve(problem) - (time.time() - started))
-    first_end = started + (params.time_limit_s - usable) + usable * FIRST_SHARE
+    split_at = time.time()
+    usable = max(MIN_PART_S, started + params.time_limit_s - merge_reserve(problem) - split_at)
+    first_end = split_at + usable * FIRST_SHARE
     first_s = max(MIN_PART_S, first_end - time.time())
     outcomes = backend.run(
         tasks_for(parts, params, first_s, first_end, backend.workers), on_progress, should_stop
