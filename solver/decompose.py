@@ -32,6 +32,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +53,7 @@ PLANNING_FAILED = "planning_failed"
 #: Share of the budget (after the merge reserve) that the first pass gets.
 FIRST_SHARE = 0.8
 #: Seconds the merge and the whole-problem validation take, per request, and at least.
-MERGE_S_PER_REQUEST = 0.0006
+MERGE_S_PER_REQUEST = 0.001
 MERGE_MIN_S = 0.3
 #: The shortest search share a part gets.
 MIN_PART_S = 0.2
@@ -239,11 +240,43 @@ def collect(
     return routes, unassigned
 
 
+def branch_kpis(problem: Problem, plan: Plan) -> dict[str, Any]:
+    """:func:`dispatch.kpis.plan_kpis` of the whole plan, computed branch by branch.
+
+    The same figures: a served request counts for its engineer's branch, an unassigned one
+    for the branch nearest to it, found here for all at once by great-circle distance (the
+    split's own ownership) rather than one ellipsoidal geodesic per request and branch:
+    6,000 unassigned of the 60-branch night take 1.4 s instead of 66 s. A request within
+    metres of two branches' equidistance may count for the other one.
+    """
+    overall = plan_kpis(replace(problem, branches=[]), plan)
+    home = {e.engineer_id: e.branch_id for e in problem.engineers}
+    owner = owners(problem)
+    routes: dict[str, list[Route]] = defaultdict(list)
+    for r in plan.routes:
+        routes[home[r.engineer_id]].append(r)
+    left: dict[str, list[Unassigned]] = defaultdict(list)
+    for u in plan.unassigned:
+        left[owner.get(u.request_id, "")].append(u)
+    branches: dict[str, Any] = {}
+    for b in sorted(problem.branch_by_id):
+        ids = {s.request_id for r in routes[b] for s in r.stops} | {u.request_id for u in left[b]}
+        engineers = {r.engineer_id for r in routes[b]}
+        sub = replace(
+            problem,
+            branches=[problem.branch_by_id[b]],
+            engineers=[e for e in problem.engineers if e.engineer_id in engineers],
+            requests=[problem.request_by_id[i] for i in sorted(ids)],
+        )
+        branches[b] = plan_kpis(sub, Plan(plan.dates, routes[b], left[b]))["branches"][b]
+    return {**overall, "branches": branches}
+
+
 def merged(problem: Problem, routes: Sequence[Route], unassigned: Sequence[Unassigned]) -> Plan:
     """One plan of the whole problem with its KPIs; raises :class:`SolverBug` if it is not valid."""
     ordered = sorted(routes, key=lambda r: (r.day, r.engineer_id))
     plan = Plan(list(problem.dates), ordered, sorted(unassigned, key=lambda u: u.request_id))
-    plan = Plan(plan.dates, plan.routes, plan.unassigned, plan_kpis(problem, plan))
+    plan = Plan(plan.dates, plan.routes, plan.unassigned, branch_kpis(problem, plan))
     violations = validate(problem, plan)
     if violations:
         raise SolverBug("; ".join(str(v) for v in violations[:10]))

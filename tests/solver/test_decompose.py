@@ -17,6 +17,7 @@ from data.contract import load_scenario
 from data.generate import write_scenario
 from data.generate_national import generate_national
 from data.travel import GeodesicTravel
+from dispatch.kpis import plan_kpis
 from dispatch.model import Problem
 from dispatch.plan import Plan
 from dispatch.rules import allowed_days
@@ -212,3 +213,10 @@ def test_second_pass_keeps_every_visit_of_the_first(two_cities: Problem) -> None
         promise = two_cities.request_by_id[rid].promised
         if promise is not None:
             assert final[rid].slot == promise.window
+
+
+def test_kpis_by_branch_are_those_of_the_whole_plan(two_cities: Problem) -> None:
+    """The merged plan's KPIs, computed branch by branch, equal plan_kpis of the whole plan."""
+    result = solve_decomposed(two_cities, SolveParams(time_limit_s=4), SerialBackend())
+    bare = Plan(result.plan.dates, result.plan.routes, result.plan.unassigned)
+    assert result.plan.kpis == plan_kpis(two_cities, bare)
