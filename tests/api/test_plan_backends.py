@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from api.planning import SINGLE_MODEL_MAX_REQUESTS, resolved
+from dispatch.model import Branch
 from tests.api.test_plans import finished, import_city, submit, wait
+from tests.solver.builders import CENTRE, near, problem, request
 
 
 def test_a_process_job_plans_by_branch_and_reports_each(
@@ -38,3 +42,16 @@ def test_an_unknown_backend_is_a_422_naming_it(client: TestClient, keys: dict[st
     assert answer.status_code == 422 and "backend" in answer.text
     answer = client.post("/plans", json={**body, "backend": "ray", "workers": 0}, headers=keys["planner"])
     assert answer.status_code == 422 and "workers" in answer.text
+
+
+def test_auto_solves_one_model_up_to_a_thousand_requests_then_by_branch() -> None:
+    """auto: one model for small days or one branch; the process pool beyond 1,000 requests."""
+    two = [Branch("B1", "B1", CENTRE), Branch("B2", "B2", near(0.1, 0.1))]
+    small = replace(
+        problem([], [], [request(f"R{i}") for i in range(SINGLE_MODEL_MAX_REQUESTS)]), branches=two
+    )
+    big = replace(small, requests=[*small.requests, request("R-extra")])
+    assert resolved(small, "auto") == "single"
+    assert resolved(big, "auto") == "process"
+    assert resolved(replace(big, branches=two[:1]), "auto") == "single"
+    assert resolved(small, "ray") == "ray"
