@@ -29,6 +29,7 @@ from data.plan_io import plan_from_dict, plan_to_dict
 from data.storage.intake import request_context
 from data.storage.models import AbsenceRow, BranchRow, EngineerRow, RequestRow, ShiftRow
 from data.storage.models_ops import BookingRow, CurrentPlanRow, PlanRouteRow, PlanRow
+from data.storage.plans import put_in_force
 from data.storage.problem import build_problem
 from data.storage.scenario import now
 from dispatch.booking import Reserve, drop_stop
@@ -187,36 +188,12 @@ def _install(
 ) -> PlanRow:
     """Store ``doc`` as a new plan, in force wherever ``replaced`` was (or on the day and branch)."""
     if replaced is None:
-        pairs = [CurrentPlanRow(date=day, branch_id=branch_id, plan_id=0, version=0)]
-        dates, branches, version = [day], [branch_id], 1
-    else:
-        pairs = list(session.scalars(select(CurrentPlanRow).where(CurrentPlanRow.plan_id == replaced.id)))
-        dates = [date.fromisoformat(d) for d in replaced.dates]
-        branches = list(replaced.branches)
-        version = 1 + max(c.version for c in pairs)
-    plan = PlanRow(
-        version=version,
-        dates=[d.isoformat() for d in dates],
-        branches=branches,
-        document=doc,
-        created_at=now(),
-    )
-    session.add(plan)
-    session.flush()
+        return put_in_force(session, doc, [day], [branch_id], [(day, branch_id)], [], 1)
+    pairs = list(session.scalars(select(CurrentPlanRow).where(CurrentPlanRow.plan_id == replaced.id)))
+    dates = [date.fromisoformat(d) for d in replaced.dates]
+    version = 1 + max(c.version for c in pairs)
     keys = [(c.date, c.branch_id) for c in pairs]
-    for current in pairs:
-        if current in session:
-            session.delete(current)
-    session.flush()
-    session.add_all(CurrentPlanRow(date=d, branch_id=b, plan_id=plan.id, version=version) for d, b in keys)
-    session.add_all(
-        PlanRouteRow(
-            plan_id=plan.id, engineer_id=r["engineer_id"], date=date.fromisoformat(r["date"]), route=r
-        )
-        for r in doc.get("routes", [])
-    )
-    session.flush()
-    return plan
+    return put_in_force(session, doc, dates, list(replaced.branches), keys, pairs, version)
 
 
 def _other_days(

@@ -67,6 +67,29 @@ def store_plan(
     replaced = list(session.scalars(select(CurrentPlanRow).where(CurrentPlanRow.date.in_(list(dates)))))
     replaced = [c for c in replaced if (c.date, c.branch_id) in set(pairs)]
     version = 1 + max((c.version for c in replaced), default=0)
+    plan = put_in_force(session, document, dates, branches, pairs, replaced, version)
+    served = [s["request_id"] for r in document.get("routes", []) for s in r.get("stops", [])]
+    if served:
+        session.execute(
+            update(RequestRow)
+            .where(RequestRow.request_id.in_(served), RequestRow.status.in_(("new", "booked")))
+            .values(status="planned", updated_at=now(), version=RequestRow.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+    session.flush()
+    return plan
+
+
+def put_in_force(
+    session: Session,
+    document: dict[str, Any],
+    dates: Sequence[date],
+    branches: Sequence[str],
+    pairs: Sequence[tuple[date, str]],
+    replaced: Sequence[CurrentPlanRow],
+    version: int,
+) -> PlanRow:
+    """Store ``document`` as plan ``version`` with its routes, in force on ``pairs`` in place of ``replaced``."""
     plan = PlanRow(
         version=version,
         dates=[d.isoformat() for d in dates],
@@ -86,14 +109,6 @@ def store_plan(
         )
         for r in document.get("routes", [])
     )
-    served = [s["request_id"] for r in document.get("routes", []) for s in r.get("stops", [])]
-    if served:
-        session.execute(
-            update(RequestRow)
-            .where(RequestRow.request_id.in_(served), RequestRow.status.in_(("new", "booked")))
-            .values(status="planned", updated_at=now(), version=RequestRow.version + 1)
-            .execution_options(synchronize_session=False)
-        )
     session.flush()
     return plan
 
