@@ -40,8 +40,13 @@ def location(row: Row, lat: str, lon: str, empty: str = "required, but empty") -
 
 
 def branch(row: Row) -> Branch:
-    """A row of ``branches.csv``."""
-    return Branch(row.required("branch_id"), row.text("name"), location(row, "lat", "lon"))
+    """A row of ``branches.csv``; an empty ``service_radius_km`` takes the default radius."""
+    radius = row.optional_number("service_radius_km", 0, MAX_SERVICE_RADIUS_KM)
+    return Branch(row.required("branch_id"), row.text("name"), location(row, "lat", "lon"), radius)
+
+
+#: The widest service radius a branch may set, in km (a province, not a typo).
+MAX_SERVICE_RADIUS_KM = 1000.0
 
 
 #: The longest visit a row may ask for: a week.

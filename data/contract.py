@@ -39,6 +39,15 @@ CONTRACT_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "slots": ("start", "end"),
 }  # fmt: skip
 
+#: Columns we add to the contract's files and store (it allows additions, never renames): optional,
+#: read when present, stored, and written back where we export the scenario.
+OUR_COLUMNS: Mapping[str, tuple[str, ...]] = {"branches": ("service_radius_km",)}
+
+#: Every column we read of each file: the contract's, then ours.
+ALL_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    name: columns + OUR_COLUMNS.get(name, ()) for name, columns in CONTRACT_COLUMNS.items()
+}
+
 #: The columns each file must have: those the plan cannot do without. The contract's
 #: other columns (names, personal data, free text, optional limits and dates) may be
 #: absent, which reads as every cell empty.

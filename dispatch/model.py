@@ -38,11 +38,15 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Branch:
-    """A service outlet (网点)."""
+    """A service outlet (网点); beyond ``service_radius_km`` (straight line) a visit is remote.
+
+    ``None`` takes the default radius of :mod:`dispatch.offers`.
+    """
 
     branch_id: str
     name: str
     location: Location
+    service_radius_km: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -251,11 +251,17 @@ def _reachable(board: Board, shift: Shift, request: Request) -> bool:
 
 
 def remoteness(
-    branch: Branch, where: Location, radius_km: float | None, planar: bool = False
+    branch: Branch, where: Location, radius_km: float | None = None, planar: bool = False
 ) -> dict[str, Any]:
-    """The remote-area surcharge flag and the straight-line distance from the branch."""
+    """The remote-area surcharge flag and the straight-line distance from the branch.
+
+    The radius is ``radius_km`` when given (the stored branch's newest), else the branch's
+    own, else :data:`DEFAULT_SERVICE_RADIUS_KM`.
+    """
     km = straight_km(branch.location, where, planar)
-    radius = DEFAULT_SERVICE_RADIUS_KM if radius_km is None else radius_km
+    radius = next(
+        (r for r in (radius_km, branch.service_radius_km) if r is not None), DEFAULT_SERVICE_RADIUS_KM
+    )
     return {"remote_surcharge": km > radius, "distance_km": round(km, 2), "service_radius_km": radius}
 
 

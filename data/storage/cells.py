@@ -15,11 +15,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from data._tables import Defects, Row
-from data.contract import CONTRACT_COLUMNS
+from data.contract import ALL_COLUMNS
 
 #: How each typed column of each table parses; every other contract column is text.
 KINDS: Mapping[str, Mapping[str, str]] = {
-    "branches": {"lat": "number", "lon": "number"},
+    "branches": {"lat": "number", "lon": "number", "service_radius_km": "number"},
     "engineers": {"start_lat": "number", "start_lon": "number", "max_jobs": "count"},
     "shifts": {
         "date": "day", "start": "clock", "end": "clock", "break_earliest": "clock",
@@ -34,8 +34,8 @@ KINDS: Mapping[str, Mapping[str, str]] = {
     "slots": {"start": "clock", "end": "clock"},
 }  # fmt: skip
 
-#: The contract's columns of each table, as stored.
-FIELDS = CONTRACT_COLUMNS
+#: The contract's columns of each table and ours, as stored.
+FIELDS = ALL_COLUMNS
 
 #: Columns that are ``NULL`` rather than ``""`` when their cell is empty.
 NULLABLE_TEXT = frozenset({"preferred_engineer_id"})

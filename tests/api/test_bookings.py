@@ -119,6 +119,24 @@ def test_roles(desk: TestClient, keys: Headers) -> None:
     assert desk.get("/bookings/R0100", headers=keys["planner"]).status_code == 404
 
 
+def test_an_imported_service_radius_sets_the_surcharge(desk: TestClient, keys: Headers) -> None:
+    """The caller is about 2.6 km from B01: within the default radius, beyond a 1 km radius
+    imported with ``branches.csv``, and within again when the radius is emptied."""
+    coordinator = keys["coordinator"]
+
+    def radius(value: str) -> list[dict[str, Any]]:
+        text = f"branch_id,name,lat,lon,service_radius_km\nB01,浦东网点,31.2304,121.4737,{value}\n"
+        files = [("files", ("branches.csv", text.encode(), "text/csv"))]
+        assert desk.post("/imports", files=files, headers=coordinator).status_code in (200, 201)
+        offers: list[dict[str, Any]] = offer(desk, coordinator).json()["offers"]
+        assert offers
+        return offers
+
+    assert not any(o["remote_surcharge"] for o in radius(""))
+    assert all(o["remote_surcharge"] for o in radius("1"))
+    assert not any(o["remote_surcharge"] for o in radius(""))
+
+
 def test_bad_fields_are_named(desk: TestClient, keys: Headers) -> None:
     """A bad priority and a slot on another day are 422s naming the field, never a 500."""
     answer = offer(desk, keys["coordinator"], priority="urgent")

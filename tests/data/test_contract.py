@@ -188,6 +188,18 @@ def test_optional_extra_columns(folder: Path) -> None:
     assert problem.request_by_id["R0002"].demand == 0
 
 
+def test_a_branch_may_set_its_service_radius(folder: Path) -> None:
+    """``service_radius_km`` (our column on top of the contract) is read when set, ``None`` when
+    empty or absent, and a bad value is a defect naming file, row and field."""
+    assert load_scenario(folder, [DAY]).branch_by_id["B01"].service_radius_km is None
+    edit(folder, "branches.csv", 2, service_radius_km="12.5")
+    problem = load_scenario(folder, [DAY])
+    assert problem.branch_by_id["B01"].service_radius_km == 12.5
+    assert problem.branch_by_id["B02"].service_radius_km is None
+    edit(folder, "branches.csv", 3, service_radius_km="-3")
+    assert where(folder) == [("branches.csv", 3, "service_radius_km")]
+
+
 def test_workbook_loads_like_the_folder(folder: Path, small: Problem, tmp_path: Path) -> None:
     """The same scenario as an .xlsx with typed cells (a sheet may be named 'x.csv') is the same."""
     book = to_workbook(folder, tmp_path / "small.xlsx", {"requests": "requests.csv"})
