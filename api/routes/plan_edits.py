@@ -22,8 +22,9 @@ from api.schemas.common import Id, Message
 from api.schemas.plans import ViolationPublic
 from api.security import Principal
 from data.plan_io import plan_from_dict, plan_to_dict
+from data.storage.bookings import hold_in_force
 from data.storage.models import BranchRow
-from data.storage.models_ops import CurrentPlanRow, PlanRow
+from data.storage.models_ops import PlanRow
 from data.storage.plans import current_plans, store_plan
 from data.storage.problem import Scoped, build_problem
 from dispatch.kpis import plan_kpis
@@ -112,12 +113,9 @@ def draw_move(
 
 
 def _stale(session: Session, days: list[date], based_on: dict[str, int]) -> str | None:
-    for day in days:
-        for branch_id, plan_id in based_on.items():
-            current = session.get(CurrentPlanRow, (day, branch_id))
-            if current is None or current.plan_id != plan_id:
-                return f"the plan in force for {branch_id} on {day} changed meanwhile; reload it"
-    return None
+    """Lock the edited branches and say whether their plans in force are still those edited."""
+    seen = {(day, branch_id): plan_id for day in days for branch_id, plan_id in based_on.items()}
+    return hold_in_force(session, days, list(based_on), seen)
 
 
 def _with_the_rest(

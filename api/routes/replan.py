@@ -24,6 +24,7 @@ from api.schemas.common import Message
 from data._tables import Defects, Row
 from data.events import cell_text, context_of, diff_to_dict, event_to_dict, events_from_docs, replan_document
 from data.plan_io import plan_from_dict
+from data.storage.bookings import hold_in_force
 from data.storage.cells import cells_of
 from data.storage.intake import parse_request, request_context
 from data.storage.models import RequestRow
@@ -154,7 +155,12 @@ def _problem(
 
 @router.post(
     "/plans/{job_id}/replan",
-    responses={404: {"model": Message}, 422: {"description": "Bad events"}, **_ERRORS},
+    responses={
+        404: {"model": Message},
+        409: {"model": Message},
+        422: {"description": "Bad events"},
+        **_ERRORS,
+    },
 )
 def post_replan(
     job_id: JobId,
@@ -171,7 +177,8 @@ def post_replan(
         raise not_found(f"plan job {job_id} with a plan")
     now = body.now.replace(tzinfo=zone) if body.now.tzinfo is None else body.now.astimezone(zone)
     day = now.date()
-    in_force = {c.plan_id for c in current_plans(session, day, job.branches)}
+    currents = current_plans(session, day, job.branches)
+    in_force = {c.plan_id for c in currents}
     row = session.get(PlanRow, in_force.pop() if len(in_force) == 1 else job.plan_id)
     assert row is not None
     plan = plan_from_dict(row.document, zone)
@@ -190,6 +197,9 @@ def post_replan(
     document = replan_document(result.plan, result.remaining, result.repromised, events, result.seconds)
     document["events"] = [event_to_dict(e, zone) for e in events]
     scope = sorted(job.branches) if job.branches is not None else sorted(problem.branch_by_id)
+    seen = {(c.date, c.branch_id): c.plan_id for c in currents if c.branch_id in scope}
+    if (stale := hold_in_force(session, [day], scope, seen)) is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"{stale}; re-plan again")
     stored = store_plan(session, document, list(plan.dates), scope)
     return ReplanPublic(
         plan_id=stored.id,

@@ -79,6 +79,38 @@ def lock_branch(session: Session, branch_id: str) -> None:
     session.execute(update(BranchRow).where(BranchRow.branch_id == branch_id).values(name=BranchRow.name))
 
 
+#: The plan in force per (day, branch) that a change was drawn from (absent: none was).
+Seen = dict[tuple[date, str], int]
+
+
+def in_force_ids(session: Session, days: Collection[date], branches: Collection[str]) -> Seen:
+    """The ids of the plans in force on ``days`` for ``branches``, read afresh."""
+    query = select(CurrentPlanRow).where(
+        CurrentPlanRow.date.in_(list(days)), CurrentPlanRow.branch_id.in_(list(branches))
+    )
+    rows = session.scalars(query.execution_options(populate_existing=True))
+    return {(c.date, c.branch_id): c.plan_id for c in rows}
+
+
+def hold_in_force(
+    session: Session, days: Collection[date], branches: Collection[str], seen: Seen
+) -> str | None:
+    """Take ``branches`` for writing (in order) and say what changed since ``seen`` was read.
+
+    A plan edit or re-plan drawn from ``seen`` may only be stored when the plans in force are
+    still those: a booking made meanwhile would otherwise be overwritten. Once this returns
+    ``None``, no booking can slip in before the transaction ends.
+    """
+    for branch_id in sorted(set(branches)):
+        lock_branch(session, branch_id)
+    now_in_force = in_force_ids(session, days, branches)
+    for key in sorted(set(seen) | set(now_in_force)):
+        if seen.get(key) != now_in_force.get(key):
+            day, branch_id = key
+            return f"the plan in force for {branch_id} on {day} changed meanwhile (a booking or another edit); reload it"
+    return None
+
+
 def board_key(session: Session, branch_id: str, days: Sequence[date]) -> tuple[Any, ...]:
     """What a cached board depends on: the plans in force, and the newest change of work and shifts."""
     plans = session.execute(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+import api.routes.replan
+from data.storage.plans import store_plan
 from tests.api.test_plans import DAY, finished, submit, wait
 
 NOW = "2026-12-01T10:40:00+08:00"
@@ -89,3 +93,28 @@ def test_engineers_may_not_post_events_or_replan(loaded: TestClient, keys: dict[
     assert (
         loaded.post(f"/plans/{job}/replan", json={"now": NOW}, headers=keys["coordinator"]).status_code == 404
     )
+
+
+def test_a_plan_put_in_force_during_the_replan_is_not_overwritten(
+    loaded: TestClient, keys: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A booking (here: any plan put in force) committed while the re-plan searches wins: the
+    re-plan is a 409 and the plan in force stays the newer one."""
+    job, plan = _planned(loaded, keys)
+    app: FastAPI = loaded.app  # type: ignore[assignment]
+    real = api.routes.replan.replan
+
+    def meanwhile(*args: Any, **kwargs: Any) -> Any:
+        with app.state.sessions() as other:
+            store_plan(other, plan, [DAY], ["B01", "B02"])
+            other.commit()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(api.routes.replan, "replan", meanwhile)
+    answer = loaded.post(
+        f"/plans/{job}/replan", json={"now": NOW, "time_limit_s": 1}, headers=keys["coordinator"]
+    )
+    assert answer.status_code == 409, answer.text
+    assert "changed meanwhile" in answer.json()["detail"]
+    current = loaded.get(f"/plans/current?date={DAY}", headers=keys["coordinator"]).json()
+    assert {c["version"] for c in current} == {2}, "the plan put in force meanwhile stays in force"
