@@ -25,7 +25,7 @@ from api.routes import bookings, branches, engineers, imports, plan_edits, plans
 from api.settings import Settings
 from data.generate import generate_city
 from data.geocode import Locator, make_geocoder
-from data.storage.db import make_engine, make_sessions, migrate
+from data.storage.db import make_engine, make_read_sessions, make_sessions, migrate
 from data.storage.imports import Upload, import_files
 from data.storage.models import BranchRow
 from data.storage.requests import Conflict
@@ -68,6 +68,7 @@ def _start(app: FastAPI, settings: Settings, engine: Engine) -> None:
     sessions = make_sessions(engine)
     travel = GeodesicTravel(settings.speed_kmh, settings.circuity)
     app.state.settings, app.state.sessions, app.state.travel = settings, sessions, travel
+    app.state.read_sessions = make_read_sessions(engine)
     app.state.locator = make_locator(settings)
     app.state.jobs = PlanJobs(sessions, zone, travel, settings.solver_threads)
     app.state.jobs.recover()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from data.storage.models_ops import ApiKeyRow
@@ -44,6 +44,11 @@ class Principal:
         """Whether a resource of ``branch_id`` exists for this holder (else it is a 404)."""
         visible = self.visible_branches
         return visible is None or branch_id in visible
+
+    def sees_engineer(self, engineer_id: str, branch_id: str | None) -> bool:
+        """Whether an engineer of ``branch_id`` exists for this holder: engineers see themselves only."""
+        mine = self.role is not Role.ENGINEER or self.engineer_id == engineer_id
+        return mine and self.sees_branch(branch_id)
 
     def mask_phone(self, phone: str) -> str | None:
         """The customer's phone as this holder may see it: whole, masked, or not at all."""
@@ -91,9 +96,19 @@ def create_key(
     return key
 
 
+#: What a key's holder may do, by the key's hash: built once, read as plain rows (no ORM objects).
+_HOLDER = select(ApiKeyRow.role, ApiKeyRow.branches, ApiKeyRow.engineer_id).where(
+    ApiKeyRow.key_hash == bindparam("key_hash")
+)
+
+
 def principal_of(session: Session, key: str) -> Principal | None:
-    """The holder of ``key``, or ``None`` for an unknown key."""
-    row = session.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == hash_key(key)))
+    """The holder of ``key``, or ``None`` for an unknown key.
+
+    Looked up on every request, never cached: a key deleted from the table is refused by the next call.
+    """
+    row = session.connection().execute(_HOLDER, {"key_hash": hash_key(key)}).first()
     if row is None:
         return None
-    return Principal(Role(row.role), frozenset(row.branches), row.engineer_id)
+    role, branches, engineer_id = row
+    return Principal(Role(role), frozenset(branches), engineer_id)

@@ -45,6 +45,18 @@ def make_sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def make_read_sessions(engine: Engine) -> sessionmaker[Session]:
+    """The factory of units of work that only read: autocommit, so no BEGIN and COMMIT round trips.
+
+    They share ``engine``'s pool. PostgreSQL at READ COMMITTED gives each statement its own
+    snapshot inside a transaction too, and SQLite's driver opens none for a SELECT, so a
+    read sees the same data either way; no autoflush, as nothing is written.
+    """
+    return sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, autoflush=False
+    )
+
+
 def alembic_config(url: str | None = None) -> Config:
     """The Alembic configuration of the project, aimed at ``url`` when given."""
     config = Config(str(ROOT / "alembic.ini"))

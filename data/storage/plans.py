@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from data.storage.models import RequestRow
+from data.storage.models import BranchRow, EngineerRow, RequestRow
 from data.storage.models_ops import CurrentPlanRow, PlanJobRow, PlanRouteRow, PlanRow
 from data.storage.scenario import now
 
@@ -136,3 +137,63 @@ def route_in_force(
         return None
     row = session.get(PlanRouteRow, (current.plan_id, engineer_id, day))
     return current, None if row is None else row.route
+
+
+@dataclass(frozen=True)
+class EngineerDay:
+    """An engineer, their branch's location, and their day in the plan in force, read in one query.
+
+    ``plan_id`` and ``version`` are ``None`` when no plan is in force for the day and branch;
+    ``route`` is ``None`` when there is none or it gives the engineer no route.
+    """
+
+    engineer_id: str
+    branch_id: str
+    start_lat: float | None
+    start_lon: float | None
+    branch_lat: float | None
+    branch_lon: float | None
+    plan_id: int | None
+    version: int | None
+    route: dict[str, Any] | None
+
+
+#: One round trip: the engineer, their branch, the plan in force on the day and their route in it.
+_ENGINEER_DAY = (
+    select(
+        EngineerRow.engineer_id,
+        EngineerRow.branch_id,
+        EngineerRow.start_lat,
+        EngineerRow.start_lon,
+        BranchRow.lat,
+        BranchRow.lon,
+        CurrentPlanRow.plan_id,
+        CurrentPlanRow.version,
+        PlanRouteRow.route,
+    )
+    .select_from(EngineerRow)
+    .outerjoin(BranchRow, BranchRow.branch_id == EngineerRow.branch_id)
+    .outerjoin(
+        CurrentPlanRow,
+        and_(CurrentPlanRow.branch_id == EngineerRow.branch_id, CurrentPlanRow.date == bindparam("day")),
+    )
+    .outerjoin(
+        PlanRouteRow,
+        and_(
+            PlanRouteRow.plan_id == CurrentPlanRow.plan_id,
+            PlanRouteRow.engineer_id == EngineerRow.engineer_id,
+            PlanRouteRow.date == bindparam("day"),
+        ),
+    )
+    .where(EngineerRow.engineer_id == bindparam("engineer_id"))
+)
+
+
+def engineer_day(session: Session, engineer_id: str, day: date) -> EngineerDay | None:
+    """The engineer and their route on ``day`` in the plan in force, or ``None`` for an unknown engineer.
+
+    The same answer as :func:`route_in_force` for the engineer's branch, in one round trip
+    instead of three (engineer, plan in force, route).
+    """
+    row = session.connection().execute(_ENGINEER_DAY, {"engineer_id": engineer_id, "day": day}).first()
+    return None if row is None else EngineerDay(*row)

@@ -7,11 +7,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from data.contract import load_scenario
-from data.storage.db import make_sessions
+from data.storage.db import make_read_sessions, make_sessions
 from data.storage.imports import Upload, import_files
 from data.storage.models import BranchRow, RequestRow
 from data.storage.models_ops import CurrentPlanRow, PlanJobRow
@@ -20,6 +20,7 @@ from data.storage.plans import (
     RUNNING,
     create_job,
     current_plan,
+    engineer_day,
     fail_interrupted,
     route_in_force,
     store_plan,
@@ -165,6 +166,44 @@ def test_plans_are_versioned_and_the_newest_is_in_force(engine: Engine) -> None:
         assert served is not None and served.status == "planned"
         found = route_in_force(session, DAY, "B02", "E001")
         assert found is not None and found[0].plan_id == second.id and found[1] == route
+
+
+def test_an_engineers_day_is_the_plan_in_force_of_their_branch_read_at_once(engine: Engine) -> None:
+    """engineer_day agrees with route_in_force: a route, none in the plan, no plan in force, no engineer."""
+    imported(engine)
+    route = {"engineer_id": "E001", "date": DAY.isoformat(), "stops": [{"request_id": "R0001"}]}
+    with make_sessions(engine).begin() as session:
+        plan = store_plan(session, {"dates": [DAY.isoformat()], "routes": [route]}, [DAY], ["B01"])
+    with make_read_sessions(engine)() as session:
+        e001, e002, e003 = (engineer_day(session, e, DAY) for e in ("E001", "E002", "E003"))
+        assert e001 is not None and (e001.plan_id, e001.version, e001.route) == (plan.id, 1, route)
+        assert (e001.branch_id, e001.start_lat, e001.branch_lat) == ("B01", None, 31.2304)
+        assert e002 is not None and (e002.plan_id, e002.route, e002.start_lat) == (plan.id, None, 31.24)
+        assert route_in_force(session, DAY, "B01", "E002") == (
+            session.get(CurrentPlanRow, (DAY, "B01")),
+            None,
+        )
+        assert e003 is not None and (e003.branch_id, e003.plan_id, e003.route) == ("B02", None, None)
+        assert route_in_force(session, DAY, "B02", "E003") is None
+        assert engineer_day(session, "E999", DAY) is None
+        other_day = engineer_day(session, "E001", date(2026, 12, 2))
+        assert other_day is not None and other_day.plan_id is None
+
+
+def test_a_read_session_opens_no_transaction_and_hands_back_a_clean_connection(engine: Engine) -> None:
+    """A read runs in autocommit (no BEGIN); the pooled connection it used writes in a transaction again."""
+    imported(engine)
+    with make_read_sessions(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(BranchRow)) == 2
+        raw = session.connection().connection.dbapi_connection
+        open_transaction = (
+            raw.in_transaction if engine.dialect.name == "sqlite" else raw.info.transaction_status != 0  # type: ignore[union-attr]
+        )
+        assert not open_transaction
+    with make_sessions(engine)() as session:  # the same pooled connection, in a transaction again
+        session.execute(update(BranchRow).values(name="renamed"))
+        session.rollback()
+        assert set(session.scalars(select(BranchRow.name))) == {"浦东网点", "Minhang outlet"}
 
 
 def test_a_restart_fails_the_jobs_it_interrupted(engine: Engine) -> None:
