@@ -39,8 +39,7 @@ class RouteFormat(StrEnum):
 def visible_engineer(session: Session, engineer_id: str, user: Principal) -> EngineerRow:
     """The engineer, if the caller may see them: managers their branches', engineers themselves."""
     row = session.get(EngineerRow, engineer_id)
-    mine = user.role is not Role.ENGINEER or user.engineer_id == engineer_id
-    if row is None or not mine or not user.sees_branch(row.branch_id):
+    if row is None or not user.sees_engineer(engineer_id, row.branch_id):
         raise not_found(f"engineer {engineer_id}")
     return row
 
@@ -131,16 +130,16 @@ def import_absences(
 def read_route(
     engineer_id: PathId, user: CurrentUser, session: SessionDep, date_: Annotated[date, Query(alias="date")],
     format_: Annotated[RouteFormat, Query(alias="format")] = RouteFormat.JSON,
-) -> RoutePublic | Response:  # fmt: skip
+) -> Response:  # fmt: skip
     """The engineer's day in the plan in force: JSON, GeoJSON (``format=geojson``) or iCalendar (``format=ics``)."""
-    route = route_of(session, visible_engineer(session, engineer_id, user), date_, user)
+    route = route_of(session, engineer_id, date_, user)
+    if format_ is RouteFormat.JSON:  # already validated: serialised here, in this worker thread
+        return Response(route.model_dump_json(by_alias=True), media_type="application/json")
     if format_ is RouteFormat.GEOJSON:
         return JSONResponse(geojson(route), media_type="application/geo+json")
-    if format_ is RouteFormat.ICS:
-        name = f"{engineer_id}-{date_.isoformat()}.ics"
-        return Response(
-            ics(route),
-            media_type="text/calendar",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
-    return route
+    name = f"{engineer_id}-{date_.isoformat()}.ics"
+    return Response(
+        ics(route),
+        media_type="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
