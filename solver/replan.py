@@ -12,13 +12,15 @@ Every plan returned is the whole day (history plus the new suffix) and has been 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from ortools.constraint_solver import pywrapcp
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from dispatch.booking import Reserve
 from dispatch.events import Event
 from dispatch.geo import straight_km
 from dispatch.kpis import plan_kpis
@@ -32,7 +34,7 @@ from solver.extract import dropped, extract_routes
 from solver.layout import Layout, Vehicle, Visit, build_layout
 from solver.model import Model, build_model
 from solver.params import SolveParams
-from solver.search import Found, _assignment
+from solver.search import Found, _assignment, found_of
 from solver.solve import _search_parameters
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,9 @@ log = logging.getLogger(__name__)
 class ReplanParams:
     """How a re-plan searches and what it may change.
 
-    ``stability_engineer_s``: the cost of giving a customer another engineer, in seconds of
+    ``time_limit_s`` bounds the whole re-plan's wall time: the search ends ``finish_s``
+    before it (at most half of it), which leaves the time to validate the plan and draw up
+    the diff. ``stability_engineer_s``: the cost of giving a customer another engineer, in seconds of
     driving; ``stability_drop_s``: the extra cost of leaving out a customer the plan in force
     serves (on top of the work's worth, within its tier). ``disruption_budget``: how many promised customers a new emergency may move to
     another slot. ``warm_start`` off plans the rest of the day from scratch (the benchmark's
@@ -50,6 +54,7 @@ class ReplanParams:
     """
 
     time_limit_s: float = 10.0
+    finish_s: float = 0.5
     stability_engineer_s: int = 600
     stability_drop_s: int = 7200
     disruption_budget: int = 2
@@ -64,6 +69,12 @@ class ReplanParams:
             raise ValueError("stability costs must not be negative")
         if self.disruption_budget < 0:
             raise ValueError(f"disruption_budget must not be negative, got {self.disruption_budget}")
+        if self.finish_s < 0:
+            raise ValueError(f"finish_s must not be negative, got {self.finish_s}")
+
+    def deadline(self, started: float) -> float:
+        """When the search must end for the re-plan to answer within ``time_limit_s`` of ``started``."""
+        return started + self.time_limit_s - min(self.finish_s, self.time_limit_s / 2)
 
     def solve_params(self, seconds: float, keep: frozenset[str] = frozenset()) -> SolveParams:
         """The solver's parameters for a search of ``seconds``; ``keep``: the customers planned already."""
@@ -102,6 +113,7 @@ def replan(
     """The plan for the rest of ``now``'s day after ``events``, history kept, and what changed."""
     params = params or ReplanParams()
     started = time.monotonic()
+    deadline = params.deadline(started)
     rem = remaining_day(problem, plan, events, now)
     hint = _routes_of(plan, rem) if params.warm_start else {}
     served = {s.request_id for _, s in plan.stops()}
@@ -110,9 +122,9 @@ def replan(
     ]
     repromised: dict[str, TimeWindow] = {}
     if emergencies:
-        rest, repromised = _with_emergencies(rem, emergencies, hint, params, started)
+        rest, repromised = _with_emergencies(rem, emergencies, hint, params, deadline)
     else:
-        rest = _solve_rest(rem.sub, hint, params, params.time_limit_s) or _Rest([], [])
+        rest = _solve_rest(rem.sub, hint, params, deadline) or _Rest([], [])
     final = with_promises(rem.problem, repromised)
     merged = merge(rem, rest.routes, rest.unassigned, final)
     merged = Plan(merged.dates, merged.routes, merged.unassigned, plan_kpis(final, merged))
@@ -121,7 +133,13 @@ def replan(
         log.warning("re-plan at %s: %d violations, first %s", now, len(violations), violations[0])
     seconds = time.monotonic() - started
     return ReplanResult(
-        merged, final, rem, diff(rem, merged, final, repromised), repromised, violations, seconds
+        merged,
+        final,
+        rem,
+        diff(rem, merged, final, repromised, Reserve(params.protection)),
+        repromised,
+        violations,
+        seconds,
     )
 
 
@@ -140,7 +158,7 @@ def _with_emergencies(
     emergencies: list[Request],
     hint: Mapping[str, list[str]],
     params: ReplanParams,
-    started: float,
+    deadline: float,
 ) -> tuple[_Rest, dict[str, TimeWindow]]:
     """Plan the day without the new emergencies, then add them breaking at most the budget's promises.
 
@@ -151,7 +169,8 @@ def _with_emergencies(
     sub = rem.sub
     base = replace(sub, requests=[r for r in sub.requests if r.request_id not in ids])
     share = 0.2 if hint else 0.5  # a warm start is a good first stage by itself
-    first = _solve_rest(base, hint, params, params.time_limit_s * share) or _Rest([], [])
+    now = time.monotonic()
+    first = _solve_rest(base, hint, params, now + share * (deadline - now)) or _Rest([], [])
     kept = {
         s.request_id
         for r in first.routes
@@ -164,8 +183,7 @@ def _with_emergencies(
         for r in sub.requests
     ]
     hint = {r.engineer_id: [s.request_id for s in r.stops] for r in first.routes}
-    left = max(params.time_limit_s / 4, params.time_limit_s - (time.monotonic() - started))
-    again = _solve_rest(replace(sub, requests=relaxed), hint, params, left, mandatory=kept - chosen)
+    again = _solve_rest(replace(sub, requests=relaxed), hint, params, deadline, mandatory=kept - chosen)
     if again is None or len(_unserved(again, emergencies)) == len(emergencies):
         why = f"no engineer who could serve it has room without breaking more than {params.disruption_budget} promises"
         return _Rest(
@@ -211,14 +229,15 @@ def _solve_rest(
     sub: Problem,
     hint: Mapping[str, list[str]],
     params: ReplanParams,
-    seconds: float,
+    deadline: float,
     mandatory: Collection[str] = (),
 ) -> _Rest | None:
-    """Plan the remaining-day problem, from ``hint`` (engineer -> request ids in order) when given.
+    """Plan the remaining-day problem by ``deadline``, from ``hint`` (engineer -> request ids in order) when given.
 
     The ``mandatory`` requests must stay served (their hint is taken as it is, a feasible
     plan's routes); ``None`` when no plan keeps them all.
     """
+    seconds = deadline - time.monotonic()
     solve_params = params.solve_params(seconds, frozenset(r for ids in hint.values() for r in ids))
     layout = build_layout(
         sub, solve_params.protection, solve_params.variation, solve_params.nearest_engineers
@@ -230,6 +249,10 @@ def _solve_rest(
         if visit.request.request_id in mandatory:
             model.routing.ActiveVar(model.manager.NodeToIndex(visit.node)).SetValue(1)
     search = _search_parameters(solve_params)
+    # OR-Tools' own time limit checks the clock only now and then (it ran seconds over
+    # from a warm start on the demo day); this monitor checks ``until`` at every step.
+    until = [deadline]
+    model.routing.AddSearchMonitor(model.routing.solver().CustomLimit(lambda: time.monotonic() >= until[0]))
     solution = None
     if hint:
         model.routing.CloseModelWithParameters(search)
@@ -243,14 +266,54 @@ def _solve_rest(
             ]
             start = model.routing.ReadAssignmentFromRoutes(given, True)
         if start is not None:
-            solution = model.routing.SolveFromAssignmentWithParameters(start, search)
+            solution = _improve(model, search, start, until)
     if solution is None:
+        until[0] = max(deadline, time.monotonic() + 0.1)
+        _limit(search, until[0])
         solution = model.routing.SolveWithParameters(search)
     if solution is None and mandatory:
         return None
     routes = extract_routes(layout, model, solution) if solution is not None else []
     served = {s.request_id for r in routes for s in r.stops}
     return _Rest(routes, layout.unassigned + dropped(layout, served))
+
+
+def _limit(search: pywrapcp.DefaultRoutingSearchParameters, deadline: float) -> None:
+    """The search's time limit: what is left until ``deadline`` (a tenth of a second at least)."""
+    search.time_limit.FromMilliseconds(max(100, int(1000 * (deadline - time.monotonic()))))
+
+
+def _improve(
+    model: Model,
+    search: pywrapcp.DefaultRoutingSearchParameters,
+    start: pywrapcp.Assignment,
+    until: list[float],
+) -> pywrapcp.Assignment | None:
+    """The search (guided local search) from the warm start until ``until[0]``, the deadline
+    the model's monitor checks.
+
+    The start is loaded with its times (OR-Tools' own timing of it can fail), then searched
+    from its routes alone: a move is judged with the times an assignment holds, and the
+    start's would forbid nearly every move.
+    """
+    routing, deadline = model.routing, until[0]
+    load = pywrapcp.DefaultRoutingSearchParameters()
+    load.CopyFrom(search)
+    load.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+    load.solution_limit = 1
+    until[0] = math.inf  # loading the start is quick, and without it there is no plan
+    loaded = routing.SolveFromAssignmentWithParameters(start, load)
+    until[0] = deadline
+    if loaded is None or time.monotonic() >= deadline:
+        return loaded
+    kept = routing.solver().Assignment(loaded)
+    _limit(search, deadline)
+    free = _assignment(model, found_of(model, loaded), exact=False)
+    found = routing.SolveFromAssignmentWithParameters(free, search)
+    if found is None or found.ObjectiveValue() > kept.ObjectiveValue():
+        log.info("re-plan: the search from the warm start found nothing better")
+        return kept
+    return found
 
 
 def _start(

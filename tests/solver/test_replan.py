@@ -177,3 +177,11 @@ def test_unknown_request_in_an_event_is_named(city: Problem, morning: Plan) -> N
     """An event about a request nobody knows is an input error naming the event and field."""
     with pytest.raises(ValueError, match=r"events row 1 field request_id: unknown request NOPE"):
         replan(city, morning, [Cancellation("NOPE")], at(10), FAST)
+
+
+def test_the_search_ends_early_enough_to_answer_within_the_budget() -> None:
+    """The search's deadline leaves ``finish_s`` (at most half the budget) for validation and diff."""
+    assert ReplanParams(time_limit_s=4.0, finish_s=0.5).deadline(100.0) == 103.5
+    assert ReplanParams(time_limit_s=0.6, finish_s=0.5).deadline(100.0) == 100.3
+    with pytest.raises(ValueError, match="finish_s"):
+        ReplanParams(finish_s=-1.0)
