@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from dispatch.model import Engineer, Location, Request, Shift, TimeWindow
 from dispatch.plan import Route, Stop
 from dispatch.punctuality import DEFAULT_PROTECTION, DEFAULT_VARIATION, Variation, protected_seconds
+from dispatch.rules import is_eligible
 from dispatch.travel import TravelModel
 
 
@@ -134,9 +135,19 @@ class Timeline:
     _load: int | None = None
 
     @property
+    def origin(self) -> Location:
+        """Where the day sets off: the shift's start location (a re-plan's restart), else home."""
+        return self.shift.start_location or self.engineer.home
+
+    @property
     def points(self) -> list[Location]:
-        """Home, then each stop's address."""
-        return [self.engineer.home, *(r.location for r in self.requests)]
+        """The origin, then each stop's address, then home when the day does not set off from it."""
+        back = [] if self.origin == self.engineer.home else [self.engineer.home]
+        return [self.origin, *(r.location for r in self.requests), *back]
+
+    def home_index(self) -> int:
+        """The index of home in :attr:`points`."""
+        return 0 if self.origin == self.engineer.home else len(self.requests) + 1
 
     def prepare(self, gap_hint: int | None) -> Timeline:
         """Fill in the reserved figures and both passes; the break goes in the hinted gap if it fits."""
@@ -220,7 +231,7 @@ class Timeline:
         service = self.reserve.repair(int(request.duration.total_seconds()))
         legs = legs.reserved(self.reserve)
         for p in range(frozen, n + 1):
-            prev, nxt = offset + p, offset + (p + 1 if p < n else 0)
+            prev, nxt = offset + p, offset + (p + 1 if p < n else self.home_index())
             t0 = max(self.start if p == 0 else self.fwd[p - 1], not_before)
             for before in (True, False) if self.brk is not None and self.gap == p else (False,):
                 found = self._try(p, before, t0, lo, hi, service, legs, prev, nxt)
@@ -238,9 +249,8 @@ class Timeline:
         back = self._arrive(begin + service, legs.out_r[nxt], here and not before)
         if back is None or back > self.lat[p]:
             return None
-        n = len(self.requests)
-        extra_s = legs.in_s[prev] + legs.out_s[nxt] - (self.raw_s[p] if n else 0)
-        extra_m = legs.in_m[prev] + legs.out_m[nxt] - (self.raw_m[p] if n else 0)
+        extra_s = legs.in_s[prev] + legs.out_s[nxt] - self.raw_s[p]
+        extra_m = legs.in_m[prev] + legs.out_m[nxt] - self.raw_m[p]
         return Insertion(self, p, before, begin, extra_s, extra_m, hi - begin, self.lat[p] - back)
 
     def load_s(self) -> int:
@@ -291,15 +301,18 @@ def timeline(
     reserve: Reserve,
     gap_hint: int | None = None,
 ) -> Timeline:
-    """The timeline of an engineer's day with ``visits`` in this order, each in its slot."""
+    """The timeline of an engineer's day with ``visits`` in this order, each in its slot; the day
+    sets off from the shift's start location when it has one (a re-plan's restart), else home."""
     requests = [r for r, _ in visits]
-    points = [engineer.home, *(r.location for r in requests), engineer.home]
-    if len(points) > 2:
-        m = travel.matrix(points[:-1])
-        size = len(points) - 1
-        seconds = [m.seconds[i][(i + 1) % size] for i in range(size)]
-        meters = [m.meters[i][(i + 1) % size] for i in range(size)]
-        raw_s, raw_m = seconds, meters
+    origin = shift.start_location or engineer.home
+    points = [origin, *(r.location for r in requests)]
+    if origin != engineer.home:
+        points.append(engineer.home)
+    if len(points) > 1:
+        m = travel.matrix(points)
+        size = len(points)
+        raw_s = [m.seconds[i][(i + 1) % size] for i in range(len(requests) + 1)]
+        raw_m = [m.meters[i][(i + 1) % size] for i in range(len(requests) + 1)]
     else:
         raw_s, raw_m = [0], [0]
     tl = Timeline(engineer, shift, requests, [w for _, w in visits], raw_s, raw_m, reserve)
@@ -350,3 +363,30 @@ def drop_stop(
         return replace(route, stops=stops, return_travel_minutes=minutes, return_travel_km=km)
     stops[index] = replace(stops[index], travel_minutes=minutes, travel_km=km)
     return replace(route, stops=stops)
+
+
+def earliest(
+    timelines: Sequence[Timeline],
+    request: Request,
+    windows: Sequence[TimeWindow],
+    travel: TravelModel,
+    not_before: int = 0,
+) -> tuple[Insertion, TimeWindow] | None:
+    """The insertion of ``request`` that starts first, with its window, over the timelines of
+    engineers who may serve it, moving nobody and starting no drive before ``not_before``."""
+    usable = [tl for tl in timelines if tl.ok and is_eligible(tl.engineer, request)]
+    points = [p for tl in usable for p in tl.points]
+    if not points:
+        return None
+    legs = legs_between(travel, request.location, points).reserved(usable[0].reserve)
+    best: tuple[Insertion, TimeWindow] | None = None
+    offset = 0
+    for tl in usable:
+        for window in windows:
+            if epoch(window.end) < not_before:
+                continue
+            for found in tl.insertions(request, window, legs, offset, 0, not_before):
+                if best is None or found.start < best[0].start:
+                    best = (found, window)
+        offset += len(tl.points)
+    return best

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from data.travel import GeodesicTravel
-from dispatch.booking import Reserve, drop_stop, with_visit
+from dispatch.booking import Reserve, drop_stop, earliest, epoch, legs_between, timeline, with_visit
 from dispatch.displace import apply_offer, offers_with_room
 from dispatch.model import (
     Appointment,
@@ -256,3 +256,23 @@ def test_room_is_made_by_moving_unbooked_work_never_dropping_it() -> None:
     board = build_board(dataclasses.replace(prob, requests=[booked, caller]), [])
     board.put(with_visit(first.insertion, booked, prob_window(0), TRAVEL))
     assert offers_with_room(board, caller, [DAY]).offers == []
+
+
+def test_a_day_that_sets_off_elsewhere_drives_from_there_and_home_at_the_end() -> None:
+    """A re-plan's restart: the first drive leaves the shift's start location, the last goes home,
+    and an insertion into the empty rest of the day counts its detour against the drive home."""
+    elsewhere = Location(HOME.lat + 0.05, HOME.lon)
+    caller = request("R1", 0.04, 0.0)
+    base = dataclasses.replace(shift("E1"), start=at("10:30"), start_location=elsewhere)
+    tl = timeline(engineer("E1"), base, [(caller, prob_window(1))], TRAVEL, Reserve())
+    m = TRAVEL.matrix([elsewhere, caller.location, HOME])
+    assert tl.ok and tl.points == [elsewhere, caller.location, HOME]
+    assert tl.raw_s == [m.seconds[0][1], m.seconds[1][2]]
+    empty = timeline(engineer("E1"), base, [], TRAVEL, Reserve())
+    legs = legs_between(TRAVEL, caller.location, empty.points)
+    best = earliest([empty], caller, [slot.on(DAY, ZONE) for slot in DEFAULT_SLOTS], TRAVEL)
+    assert best is not None
+    found, window = best
+    assert window.start <= datetime.fromtimestamp(found.start, ZONE) <= window.end
+    assert found.extra_s == m.seconds[1][0] + m.seconds[1][2] - m.seconds[0][2]
+    assert found.start >= epoch(at("10:30")) + Reserve().drive(legs.in_s[0])
