@@ -9,14 +9,14 @@ customers the desk must call.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from dispatch.booking import Reserve, earliest, epoch, gap_of, timeline
 from dispatch.model import Problem, Request, TimeWindow
 from dispatch.plan import Plan, Route, Stop, Unassigned
 from dispatch.replan import Leg, Legs, Remaining
-from dispatch.rules import is_eligible
 
 #: A visit pushed back this much inside its slot is "newly late": the customer hears of it.
 LATE_NOTICE = timedelta(minutes=30)
@@ -142,13 +142,21 @@ def _placements(plan: Plan, day: object) -> dict[str, Placement]:
     }
 
 
-def diff(rem: Remaining, new: Plan, problem: Problem, repromised: Mapping[str, TimeWindow]) -> Diff:
-    """What changed between the plan in force and ``new`` for each customer not yet visited."""
+def diff(
+    rem: Remaining,
+    new: Plan,
+    problem: Problem,
+    repromised: Mapping[str, TimeWindow],
+    reserve: Reserve | None = None,
+) -> Diff:
+    """What changed between the plan in force and ``new`` for each customer not yet visited;
+    a customer who loses their visit gets the earliest slot left today as a proposal
+    (:func:`earliest_slot` on ``reserve``, the planner's protection)."""
     before, after = _placements(rem.plan, rem.day), _placements(new, rem.day)
     out = Diff()
     frozen = rem.frozen_ids()
     left = {u.request_id for u in rem.left_out}
-    away = set(rem.facts.unavailable)
+    propose = _proposals(rem, new, reserve)
     original = {
         r.request_id: r.promised.window
         for r in rem.problem.requests
@@ -159,7 +167,7 @@ def diff(rem: Remaining, new: Plan, problem: Problem, repromised: Mapping[str, T
         if rid in original and b is None and a is None:
             continue  # a promise the plan in force could not keep either: nothing new to say
         if rid in original and (a is None or rid in repromised):
-            proposal = a or earliest_slot(problem, new, problem.request_by_id[rid], rem.now, away)
+            proposal = a or propose(problem.request_by_id[rid])
             what = "re-promised" if a is not None else "cannot be kept"
             out.broken_promises.append(
                 Change(rid, f"promised {_window(original[rid])}: {what}", b, a, proposal)
@@ -171,7 +179,7 @@ def diff(rem: Remaining, new: Plan, problem: Problem, repromised: Mapping[str, T
                     "no room left today",
                     b,
                     None,
-                    earliest_slot(problem, new, problem.request_by_id[rid], rem.now, away),
+                    propose(problem.request_by_id[rid]),
                 )
             )
         if b is None or a is None:
@@ -193,46 +201,59 @@ def diff(rem: Remaining, new: Plan, problem: Problem, repromised: Mapping[str, T
     return out
 
 
+def _proposals(rem: Remaining, new: Plan, reserve: Reserve | None) -> Callable[[Request], Placement | None]:
+    """The earliest slot left today for a request, on the rest of the day's shifts and routes."""
+    routes = _still_to_come(rem, new)
+
+    def propose(request: Request) -> Placement | None:
+        return earliest_slot(rem.sub, routes, request, rem.now, reserve)
+
+    return propose
+
+
 def _window(w: TimeWindow) -> str:
     return f"{w.start:%H:%M}-{w.end:%H:%M}"
 
 
 def earliest_slot(
-    problem: Problem, plan: Plan, request: Request, now: datetime, away: Collection[str] = ()
+    problem: Problem, routes: Sequence[Route], request: Request, now: datetime, reserve: Reserve | None = None
 ) -> Placement | None:
-    """The earliest grid slot today where ``request`` fits between two visits of ``plan``
-    without moving anyone, after ``now`` and with none of the engineers ``away`` (gaps
-    holding a break are skipped); ``None`` when there is none."""
-    legs = Legs(problem)
+    """The earliest grid slot today where ``request`` fits between two visits of ``routes``
+    without moving anyone, starting no drive before ``now``: booking's insertion
+    (:func:`dispatch.booking.earliest`) on the planner's reserves, so the proposal is one
+    the plan can honour. ``problem`` gives each engineer's shift of the rest of the day
+    (where and when they set off again; none for an engineer who is away) and ``routes``
+    the visits still to come; ``None`` when no engineer has room."""
     day = now.astimezone(problem.zone).date()
-    best: Placement | None = None
-    for route in plan.routes:
-        shift = problem.shift_by_key.get((route.engineer_id, route.day))
-        eng = problem.engineer_by_id.get(route.engineer_id)
-        if route.day != day or shift is None or eng is None or route.engineer_id in away:
+    planned = {r.engineer_id: r for r in routes if r.day == day}
+    timelines = []
+    for shift in problem.shifts:
+        eng = problem.engineer_by_id.get(shift.engineer_id)
+        if shift.day != day or eng is None:
             continue
-        if not is_eligible(eng, request):
-            continue
-        if eng.max_jobs is not None and len(route.stops) >= eng.max_jobs:
-            continue
-        places = [eng.home] + [problem.request_by_id[s.request_id].location for s in route.stops] + [eng.home]
-        frees = [shift.start] + [s.end for s in route.stops]
-        busy = [s.arrival for s in route.stops] + [shift.end]
-        for i, (free, until) in enumerate(zip(frees, busy, strict=True)):
-            brk = route.break_window
-            if brk is not None and free <= brk.start < until:
-                continue
-            leg_in, leg_out = (
-                legs.between(places[i], request.location),
-                legs.between(request.location, places[i + 1]),
-            )
-            arrival = max(free, now) + timedelta(minutes=leg_in.minutes)
-            for slot in problem.slot_windows(day):
-                start = max(arrival, slot.start)
-                fits = (
-                    start <= slot.end
-                    and start + request.duration + timedelta(minutes=leg_out.minutes) <= until
-                )
-                if fits and (best is None or start < best.start):
-                    best = Placement(route.engineer_id, slot, start)
-    return best
+        route = planned.get(shift.engineer_id)
+        stops = [] if route is None else route.stops
+        visits = [(problem.request_by_id[s.request_id], s.slot) for s in stops]
+        gap = None if route is None else gap_of(route)
+        timelines.append(timeline(eng, shift, visits, problem.travel, reserve or Reserve(), gap))
+    found = earliest(timelines, request, problem.slot_windows(day), problem.travel, epoch(now))
+    if found is None:
+        return None
+    insertion, window = found
+    start = datetime.fromtimestamp(insertion.start, problem.zone)
+    return Placement(insertion.timeline.engineer.engineer_id, window, start)
+
+
+def _still_to_come(rem: Remaining, new: Plan) -> list[Route]:
+    """The new plan's routes of the day without the visits already made, as the rest of the
+    day's problem (:attr:`Remaining.sub`) sees them: a break already taken is left out."""
+    frozen = rem.frozen_ids()
+    return [
+        replace(
+            r,
+            stops=[s for s in r.stops if s.request_id not in frozen],
+            break_window=None if r.engineer_id in rem.breaks else r.break_window,
+        )
+        for r in new.routes
+        if r.day == rem.day
+    ]

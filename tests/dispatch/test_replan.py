@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dispatch.booking import Reserve
 from dispatch.events import Cancellation, EngineerUnavailable, Event, NoShow, VisitOverrun, VisitStarted
 from dispatch.model import Problem, TimeWindow
 from dispatch.plan import Plan, Reason, Route, Stop, Unassigned
@@ -120,10 +121,24 @@ def test_merging_nothing_new_keeps_history_valid_and_diff_names_the_dropped(
 
 
 def test_earliest_slot_finds_room_after_now_with_someone_available(city: Problem, plan: Plan) -> None:
-    """E2 is idle: R2 fits at once after 10:30 in the 10-12 slot; without E2, nothing today for E1 away."""
-    found = earliest_slot(city, plan, city.request_by_id["R3"], at(10, 30), away={"E1"})
+    """E1 off at 10:30: idle E2 takes R3 at once after 10:30; with E2 off as well, nothing today."""
+    rem = remaining_day(city, plan, [EngineerUnavailable("E1", at(10, 30))], at(10, 30))
+    found = earliest_slot(rem.sub, [], city.request_by_id["R3"], at(10, 30))
     assert found is not None and found.engineer_id == "E2" and found.start >= at(10, 30)
-    assert earliest_slot(city, plan, city.request_by_id["R3"], at(10, 30), away={"E1", "E2"}) is None
+    assert found.slot.start <= found.start <= found.slot.end
+    both = [EngineerUnavailable("E1", at(10, 30)), EngineerUnavailable("E2", at(10, 30))]
+    rem = remaining_day(city, plan, both, at(10, 30))
+    assert earliest_slot(rem.sub, [], city.request_by_id["R3"], at(10, 30)) is None
+
+
+def test_earliest_slot_sets_off_from_the_restart_on_reserved_drives(city: Problem, plan: Plan) -> None:
+    """E2 off: E1 restarts at R1's door at 10:30 and R3, dropped, is proposed no sooner than the
+    reserved drive from there allows."""
+    rem = remaining_day(city, plan, [EngineerUnavailable("E2", at(8))], at(10, 30))
+    found = earliest_slot(rem.sub, [], city.request_by_id["R3"], at(10, 30), Reserve())
+    drive = city.travel.matrix([city.request_by_id["R1"].location, city.request_by_id["R3"].location])
+    assert found is not None and found.engineer_id == "E1"
+    assert found.start >= at(10, 30) + timedelta(seconds=Reserve().drive(drive.seconds[0][1]))
 
 
 @settings(max_examples=40, deadline=None)
