@@ -40,7 +40,9 @@ class SolveParams:
     ``ruin_min``..``ruin_max`` neighbouring visits and accepting slightly worse results
     with a simulated-annealing temperature of ``ruin_temperature`` times the mean cost per
     visit, cooling to zero; each round's descent considers the ``round_neighbours`` share
-    of the closest visits for its moves. Under a ``solution_limit`` the rounds stop after
+    of the closest visits for its moves. ``ruin`` is ``"radial"`` (the visits closest to a
+    random one) or ``"strings"`` (strings of consecutive visits from several nearby routes,
+    :func:`solver.search._ruin_strings`). Under a ``solution_limit`` the rounds stop after
     as many rounds. Dispatch days use OR-Tools' guided local search alone (the default:
     on the 60-engineer demo day at 30 s it serves the same work as with the rounds, with
     about 2 % fewer km); the VRPTW benchmarks turn the rounds on.
@@ -68,6 +70,7 @@ class SolveParams:
     ruin_max: int = 25
     ruin_temperature: float = 0.01
     round_neighbours: float = 0.05
+    ruin: str = "radial"
     seed: int = 0
     workers: int = 1
     keep: frozenset[str] = frozenset()
@@ -87,6 +90,8 @@ class SolveParams:
             raise ValueError(f"need 1 <= ruin_min <= ruin_max, got {self.ruin_min}, {self.ruin_max}")
         if self.ruin_temperature < 0:
             raise ValueError(f"ruin_temperature must not be negative, got {self.ruin_temperature}")
+        if self.ruin not in ("radial", "strings"):
+            raise ValueError(f"ruin must be 'radial' or 'strings', got {self.ruin!r}")
         if not 0 < self.round_neighbours <= 1:
             raise ValueError(f"round_neighbours must be in (0, 1], got {self.round_neighbours}")
         if not 1 <= self.workers <= 64:

@@ -66,6 +66,9 @@ def found_of(model: Model, solution: pywrapcp.Assignment) -> Found:
 #: Share of the rounds whose ruin also empties the shortest route.
 ROUTE_RUIN = 0.2
 
+#: Longest string of consecutive visits a string ruin removes from one route.
+STRING_MAX = 10
+
 #: Fewest neighbours a move of a round considers, however small the ratio.
 MIN_NEIGHBOURS = 8
 
@@ -140,6 +143,60 @@ def _ruin(found: Found, near: _Neighbours, rnd: random.Random, params: SolvePara
     return Found(routes, found.objective, found.times, found.breaks)
 
 
+def _ruin_strings(found: Found, near: _Neighbours, rnd: random.Random, params: SolveParams) -> Found:
+    """The solution without strings of consecutive visits from several routes near a random visit.
+
+    The ruin of slack induction by string removals (Christiaens and Vanden Berghe, 2020):
+    about ``(ruin_min + ruin_max) / 2`` visits go on average, as strings of at most
+    ``STRING_MAX`` visits (or the mean route length), one string per route, from the routes
+    of the visits closest to a random one. Half of the strings keep a middle piece of their
+    route, so that the recreate can also split a route around it.
+    """
+    served = sorted(i for r in found.routes for i in r)
+    if not served:
+        return found
+    used = [r for r in found.routes if r]
+    route_of = {i: k for k, r in enumerate(found.routes) for i in r}
+    longest = min(STRING_MAX, max(1, round(len(served) / len(used))))
+    mean_removed = (params.ruin_min + params.ruin_max) / 2
+    strings = int(rnd.uniform(1, 4 * mean_removed / (1 + longest)))
+    seed = rnd.choice(served)
+    gone: set[int] = set()
+    ruined: set[int] = set()
+    for visit in near.of(seed, served):
+        if len(ruined) >= strings:
+            break
+        k = route_of[visit]
+        if k in ruined or visit in gone:
+            continue
+        ruined.add(k)
+        route = found.routes[k]
+        size = int(rnd.uniform(1, min(len(route), longest) + 1))
+        gone.update(_string(route, route.index(visit), size, rnd))
+    routes = [[i for i in r if i not in gone] for r in found.routes]
+    return Found(routes, found.objective, found.times, found.breaks)
+
+
+def _string(route: list[int], at: int, size: int, rnd: random.Random) -> list[int]:
+    """``size`` consecutive visits of ``route`` through position ``at``; half the time split.
+
+    A split string spans ``size + kept`` positions and keeps ``kept`` consecutive visits in
+    its middle (``kept`` grows by one with probability one half while there is room).
+    """
+    kept = 0
+    if rnd.random() < 0.5 and size < len(route):
+        kept = 1
+        while size + kept < len(route) and rnd.random() < 0.5:
+            kept += 1
+    span = size + kept
+    first = rnd.randint(max(0, at - span + 1), min(at, len(route) - span))
+    piece = route[first : first + span]
+    if not kept:
+        return piece
+    keep_at = rnd.randint(1, size)
+    return piece[:keep_at] + piece[keep_at + kept :]
+
+
 def _assignment(model: Model, found: Found, exact: bool) -> pywrapcp.Assignment:
     """The successors of ``found`` as an OR-Tools assignment; visits left out are inactive.
 
@@ -207,6 +264,7 @@ def ruin_and_recreate(
     started = time.monotonic()
     span = max(1e-3, deadline - started)
     rounds = failed = 0
+    ruin = _ruin_strings if params.ruin == "strings" else _ruin
     while time.monotonic() < deadline:
         if params.solution_limit is not None and rounds >= params.solution_limit:
             break
@@ -214,7 +272,7 @@ def ruin_and_recreate(
             break
         rounds += 1
         descent = _descent_parameters(_left(deadline), params.round_neighbours)
-        result = _resolve(model, _ruin(current, near, rnd, params), descent)
+        result = _resolve(model, ruin(current, near, rnd, params), descent)
         if result is None:
             failed += 1
             continue
@@ -227,7 +285,12 @@ def ruin_and_recreate(
         if candidate.objective < best.objective:
             best, kept = candidate, keep(result)
     log.debug(
-        "ruin and recreate: %d rounds (%d failed), %s -> %s", rounds, failed, found.objective, best.objective
+        "ruin and recreate: %d rounds (%d failed) in %.1f s, %s -> %s",
+        rounds,
+        failed,
+        time.monotonic() - started,
+        found.objective,
+        best.objective,
     )
     return kept
 

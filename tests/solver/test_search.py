@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -11,7 +13,7 @@ from dispatch.validate import validate
 from solver.layout import build_layout
 from solver.model import build_model
 from solver.params import SolveParams
-from solver.search import Found, _assignment, found_of, restore, search_one
+from solver.search import Found, _assignment, _string, found_of, restore, search_one
 from solver.solve import _search_parameters, solve
 from tests.solver.builders import DAY, engineer, near, problem, request, shift
 
@@ -62,6 +64,31 @@ def test_ruin_and_recreate_never_worse_than_the_first_search() -> None:
     assert rounds.objective <= plain.objective
 
 
+def test_string_ruin_plans_are_valid() -> None:
+    """String ruins keep breaks, skills, caps and promises."""
+    prob = _busy_day()
+    params = SolveParams(time_limit_s=3, ruin_recreate=True, ruin="strings")
+    plan = solve(prob, params).plan
+    assert validate(prob, plan) == []
+    served = {s.request_id for _, s in plan.stops()}
+    assert served | {u.request_id for u in plan.unassigned} == set(prob.request_by_id)
+
+
+def test_a_string_is_consecutive_or_split_once() -> None:
+    """A removed string has the asked size, lies in its route and leaves at most one gap."""
+    rnd = random.Random(7)
+    for _ in range(500):
+        route = list(range(100, 100 + rnd.randint(1, 15)))
+        at = rnd.randrange(len(route))
+        size = rnd.randint(1, len(route))
+        gone = _string(route, at, size, rnd)
+        assert len(gone) == len(set(gone)) == size
+        positions = [route.index(i) for i in gone]
+        assert positions == sorted(positions)
+        gaps = [b - a for a, b in pairwise(positions) if b - a > 1]
+        assert len(gaps) <= 1
+
+
 def test_same_seed_same_plan_with_rounds() -> None:
     """Rounds bounded by the solution limit repeat exactly under the same seed."""
     prob = _busy_day()
@@ -104,6 +131,7 @@ def test_portfolio_of_two_gives_a_valid_plan() -> None:
         {"ruin_temperature": -1},
         {"workers": 0},
         {"round_neighbours": 0},
+        {"ruin": "everything"},
     ],
 )
 def test_search_parameters_check_themselves(bad: dict[str, float]) -> None:
