@@ -1,7 +1,7 @@
 """VRPTW tables: the planner's engine against the best-known distances, PyVRP and VROOM.
 
     python -m bench.vrptw --time-limit 10 [--set solomon|gh200|gh400] [--instances C101,R101]
-                          [--peers] [--seeds 1]
+                          [--peers] [--seeds 1] [--rounds]
 
 Instances run one after the other (the search may use both cores; a pool would distort the
 timing). Every solution is re-checked by :mod:`bench.check`, independently of the solver.
@@ -183,12 +183,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--render", action="store_true", help="only rewrite BENCHMARKS.md from stored results"
     )
+    parser.add_argument("--rounds", action="store_true", help="log the ruin-and-recreate rounds of every run")
     args = parser.parse_args(argv)
     if args.render:
         replace_section("vrptw", render(json.loads(RESULTS.read_text())))
         return
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     log.setLevel(logging.INFO)
+    if args.rounds:
+        logging.getLogger("solver.search").setLevel(logging.DEBUG)
     bks = best_known(args.set)
     names = [n.strip().upper() for n in args.instances.split(",") if n.strip()] or sorted(bks)
     folder = DATA / SETS[args.set][0]
