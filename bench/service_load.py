@@ -4,12 +4,14 @@ For each database (SQLite, and PostgreSQL when one answers) the benchmark starts
 ``dispatch serve`` in its own process on a fresh database, loads the demo network plus
 cloned requests up to 10,000, plans the first day through the API, then runs 50 concurrent
 clients for 30 s: 70 % read an engineer's route, 15 % list a branch's requests for the
-day, 15 % post a new request. Twice: paced, each client pausing a second on average
-between calls like a person at the desk or an app polling, then saturating, every client
-calling again at once. It reports p50, p95 and p99 latency per kind of call and the
-throughput, and writes its section of BENCHMARKS.md.
+day, 15 % post a new request. First one client calling back to back, the reference: the
+service time with no queue. Then paced, each client pausing a second on average between
+calls like a person at the desk or an app polling, then saturating, every client calling
+again at once. It reports p50, p95 and p99 latency per kind of call, the throughput and
+the CPU the server, the load generator and PostgreSQL used, and writes its section of
+BENCHMARKS.md.
 
-    python -m bench.service_load [--seconds 30] [--clients 50] [--requests 10000] [--no-write]
+    python -m bench.service_load [--seconds 30] [--clients 50] [--requests 10000] [--solo 10] [--no-write]
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any
 
 import httpx
 import pandas as pd
+import psutil
 from sqlalchemy import make_url, text
 
 from bench.report import replace_section
@@ -197,16 +200,45 @@ def _pct(values: list[float], q: int) -> float:
     )
 
 
+def cpu_seconds(server: int, postgres: bool) -> dict[str, float]:
+    """CPU seconds used so far by the server, this process (the load generator), PostgreSQL and the machine."""
+    used = {
+        k: sum(p.cpu_times()[:2])
+        for k, p in (("server", psutil.Process(server)), ("generator", psutil.Process()))
+    }
+    if postgres:  # every process of the server: its backends serve this run
+        names = ("postgres", "postmaster")
+        used["PostgreSQL"] = sum(sum(p.info["cpu_times"][:2]) for p in psutil.process_iter(["name", "cpu_times"])
+                                 if p.info["name"] in names and p.info["cpu_times"] is not None)  # fmt: skip
+    times = psutil.cpu_times()
+    used["machine"] = sum(times) - times.idle - getattr(times, "iowait", 0.0)
+    return used
+
+
+def _cpu_note(before: dict[str, float], after: dict[str, float], seconds: float) -> str:
+    """CPU used during a run in % of one core, and how busy the whole machine was."""
+    used = {k: 100 * (after[k] - before[k]) / seconds for k in before}
+    cores = psutil.cpu_count() or 1
+    shares = ", ".join(f"{k} {v:.0f} %" for k, v in used.items() if k != "machine")
+    return f"CPU: {shares}; machine busy {used['machine'] / cores:.0f} % of {cores} cores"
+
+
 def run_one(name: str, url: str, args: argparse.Namespace) -> list[str]:
-    """One database: serve, prepare, then load with paced and with saturating clients; the table rows."""
+    """One database: serve, prepare, then one client, paced and saturating clients; the table rows."""
     server, key = start_server(url, port := _free_port())
     base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}
     rows = []
     try:
         engineers, branches = prepare(base, headers, args.requests)
-        for mode, think in ((f"paced ({args.think:g} s)", args.think), ("saturated", 0.0)):
-            seen = asyncio.run(load(port, key, engineers, branches, args.clients, args.seconds, think))
-            rows += _rows(f"{name}, {mode}", seen, args.seconds)
+        runs = [("1 client (reference)", 1, 0.0, args.solo), (f"paced ({args.think:g} s)", args.clients, args.think, args.seconds),
+                ("saturated", args.clients, 0.0, args.seconds)]  # fmt: skip
+        for mode, clients, think, seconds in runs:
+            if seconds <= 0:
+                continue
+            before = cpu_seconds(server.pid, url.startswith("postgresql"))
+            seen = asyncio.run(load(port, key, engineers, branches, clients, seconds, think))
+            note = _cpu_note(before, cpu_seconds(server.pid, url.startswith("postgresql")), seconds)
+            rows += _rows(f"{name}, {mode}", seen, seconds, note)
             print("\n".join(rows[-4:]), flush=True)
     finally:
         server.terminate()
@@ -214,14 +246,14 @@ def run_one(name: str, url: str, args: argparse.Namespace) -> list[str]:
     return rows
 
 
-def _rows(name: str, seen: dict[str, list[float]], seconds: float) -> list[str]:
+def _rows(name: str, seen: dict[str, list[float]], seconds: float, note: str = "") -> list[str]:
     total = sum(len(v) for v in seen.values())
     rows = [
         f"| {name} | {kind} | {len(seen[kind])} | {_pct(seen[kind], 50):.1f} | {_pct(seen[kind], 95):.1f} | {_pct(seen[kind], 99):.1f} |"
         for kind in KINDS
     ]
     rows.append(
-        f"| {name} | **all** | {total} ({total / seconds:.0f}/s, {len(seen['error'])} errors) | | | |"
+        f"| {name} | **all** | {total} ({total / seconds:.0f}/s, {len(seen['error'])} errors{'; ' + note if note else ''}) | | | |"
     )
     return rows
 
@@ -251,8 +283,15 @@ def main() -> None:
     parser.add_argument(
         "--think", type=float, default=1.0, help="Mean pause of a paced client between calls, s."
     )
+    parser.add_argument(
+        "--solo",
+        type=float,
+        default=10.0,
+        help="Seconds of the reference: one client, back to back (0: none).",
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
+    args.load = os.getloadavg()
     folder = Path(os.environ.get("TMPDIR", "/tmp")) / f"dispatch-load-{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True)
     rows = run_one("SQLite", f"sqlite:///{folder / 'desk.db'}", args)
@@ -275,9 +314,12 @@ def _report(rows: list[str], args: argparse.Namespace) -> str:
         f"`python -m bench.service_load` — {args.clients} concurrent clients on loopback, {args.seconds:.0f} s per run, against "
         f"`dispatch serve` (one uvicorn process) on a database of {args.requests:,} requests (the demo network, 60 engineers, "
         "its first day planned). Calls: 70 % an engineer's route (JSON), 15 % a branch's requests of the day (50 a page), "
-        f"15 % a new request posted. *Paced*: each client pauses {args.think:g} s on average (exponential) between calls; "
-        "*saturated*: no pause, so latency is the queue of 50 callers over the throughput. Client and server share "
-        "the machine's 2 cores (with other work on them). Latency in ms.",
+        f"15 % a new request posted. *1 client (reference)*: one client calling back to back for {args.solo:g} s, the "
+        f"service time with no queue; *paced*: each client pauses {args.think:g} s on average (exponential) between calls; "
+        "*saturated*: no pause, so latency is the queue of 50 callers over the throughput. The load generator is one "
+        "asyncio process writing raw HTTP/1.1 on keep-alive connections; it, the server and PostgreSQL share the "
+        f"machine's {psutil.cpu_count()} cores, and the CPU each used is given in % of one core. Load average before the "
+        f"run: {args.load[0]:.2f} (1 min), {args.load[1]:.2f} (5 min). Latency in ms.",
         "",
         "| database | call | calls | p50 | p95 | p99 |",
         "|---|---|---|---|---|---|",
