@@ -313,10 +313,13 @@ def search_one(
     first.time_limit.FromMilliseconds(max(1, int(params.time_limit_s * params.first_search_share * 1000)))
     solution = model.routing.SolveWithParameters(first)
     if solution is None or not any(found_of(model, solution).routes):
-        # The share ran out before the first solution was complete (a large day): give the
-        # whole budget to OR-Tools' own search, as without ruin and recreate.
+        # The share ran out before the first solution was complete (a large instance, a
+        # small share): finish the first solution alone, and the rounds take what is left.
         first.time_limit.FromMilliseconds(max(1, int(_left(deadline) * 1000)))
-        return model.routing.SolveWithParameters(first)
+        first.solution_limit = 1
+        solution = model.routing.SolveWithParameters(first)
+        if solution is None or not any(found_of(model, solution).routes):
+            return solution
     if should_stop is not None and should_stop():
         return solution
     return ruin_and_recreate(layout, model, params, solution, deadline, should_stop)
