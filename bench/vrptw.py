@@ -162,8 +162,9 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
     """The whole BENCHMARKS.md section."""
     intro = (
         "## VRPTW tables (Solomon, Gehring-Homberger)\n\n"
-        "The dispatch engine (`solver.solve` with `api.cli_vrptw.vrptw_params`: one process, OR-Tools\n"
-        "guided local search for 10 % of the budget, then ruin and recreate rounds, `solver/search.py`)\n"
+        "The dispatch engine (`solver.solve` with `api.cli_vrptw.vrptw_params`: two processes, each\n"
+        "OR-Tools guided local search for 3 % of the budget, then ruin and recreate rounds,\n"
+        "`solver/search.py`, the best kept)\n"
         "on the public VRPTW tables, DIMACS convention (Euclidean distance truncated to 0.1, times x10,\n"
         "distance only, fleet size as in the file). Every route set is re-checked by `bench/check.py`.\n"
         "PyVRP (one core) gets the same time limit; VROOM runs at exploration level 5 on 2 threads.\n"
