@@ -48,9 +48,11 @@ class ReplanParams:
     before it (at most half of it), which leaves the time to validate the plan and draw up
     the diff. ``stability_engineer_s``: the cost of giving a customer another engineer, in seconds of
     driving; ``stability_drop_s``: the extra cost of leaving out a customer the plan in force
-    serves (on top of the work's worth, within its tier). ``disruption_budget``: how many promised customers a new emergency may move to
-    another slot. ``warm_start`` off plans the rest of the day from scratch (the benchmark's
-    reference).
+    serves (on top of the work's worth, within its tier), warm or not: the customers told to
+    expect an engineer today are the re-plan's to serve either way. ``disruption_budget``: how
+    many promised customers a new emergency may move to another slot. ``warm_start`` off plans
+    the rest of the day from scratch (the benchmark's reference, with
+    ``stability_engineer_s=0``).
     """
 
     time_limit_s: float = 10.0
@@ -115,16 +117,18 @@ def replan(
     started = time.monotonic()
     deadline = params.deadline(started)
     rem = remaining_day(problem, plan, events, now)
-    hint = _routes_of(plan, rem) if params.warm_start else {}
+    planned = _routes_of(plan, rem)
+    hint = planned if params.warm_start else {}
+    keep = frozenset(r for ids in planned.values() for r in ids)
     served = {s.request_id for _, s in plan.stops()}
     emergencies = [
         r for r in rem.facts.new if r.priority is Priority.EMERGENCY and r.request_id not in served
     ]
     repromised: dict[str, TimeWindow] = {}
     if emergencies:
-        rest, repromised = _with_emergencies(rem, emergencies, hint, params, deadline)
+        rest, repromised = _with_emergencies(rem, emergencies, hint, keep, params, deadline)
     else:
-        rest = _solve_rest(rem.sub, hint, params, deadline) or _Rest([], [])
+        rest = _solve_rest(rem.sub, hint, keep, params, deadline) or _Rest([], [])
     final = with_promises(rem.problem, repromised)
     merged = merge(rem, rest.routes, rest.unassigned, final)
     merged = Plan(merged.dates, merged.routes, merged.unassigned, plan_kpis(final, merged))
@@ -157,6 +161,7 @@ def _with_emergencies(
     rem: Remaining,
     emergencies: list[Request],
     hint: Mapping[str, list[str]],
+    keep: frozenset[str],
     params: ReplanParams,
     deadline: float,
 ) -> tuple[_Rest, dict[str, TimeWindow]]:
@@ -170,7 +175,7 @@ def _with_emergencies(
     base = replace(sub, requests=[r for r in sub.requests if r.request_id not in ids])
     share = 0.2 if hint else 0.5  # a warm start is a good first stage by itself
     now = time.monotonic()
-    first = _solve_rest(base, hint, params, now + share * (deadline - now)) or _Rest([], [])
+    first = _solve_rest(base, hint, keep, params, now + share * (deadline - now)) or _Rest([], [])
     kept = {
         s.request_id
         for r in first.routes
@@ -183,7 +188,7 @@ def _with_emergencies(
         for r in sub.requests
     ]
     hint = {r.engineer_id: [s.request_id for s in r.stops] for r in first.routes}
-    again = _solve_rest(replace(sub, requests=relaxed), hint, params, deadline, mandatory=kept - chosen)
+    again = _solve_rest(replace(sub, requests=relaxed), hint, keep, params, deadline, mandatory=kept - chosen)
     if again is None or len(_unserved(again, emergencies)) == len(emergencies):
         why = f"no engineer who could serve it has room without breaking more than {params.disruption_budget} promises"
         return _Rest(
@@ -228,17 +233,21 @@ def _near_promises(sub: Problem, rest: _Rest, waiting: list[Request], budget: in
 def _solve_rest(
     sub: Problem,
     hint: Mapping[str, list[str]],
+    keep: frozenset[str],
     params: ReplanParams,
     deadline: float,
     mandatory: Collection[str] = (),
 ) -> _Rest | None:
     """Plan the remaining-day problem by ``deadline``, from ``hint`` (engineer -> request ids in order) when given.
 
+    Leaving out a customer of ``keep`` (the plan in force's) or of ``hint`` costs the
+    stability drop cost, warm or not: a from-scratch re-plan answers the same customers.
+
     The ``mandatory`` requests must stay served (their hint is taken as it is, a feasible
     plan's routes); ``None`` when no plan keeps them all.
     """
     seconds = deadline - time.monotonic()
-    solve_params = params.solve_params(seconds, frozenset(r for ids in hint.values() for r in ids))
+    solve_params = params.solve_params(seconds, keep | {r for ids in hint.values() for r in ids})
     layout = build_layout(
         sub, solve_params.protection, solve_params.variation, solve_params.nearest_engineers
     )
