@@ -6,11 +6,10 @@ each trip costs a thread switch, which under load waits for the GIL.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-import anyio
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
@@ -28,45 +27,27 @@ _bearer = HTTPBearer(auto_error=False, description="An API key made with `dispat
 READS = frozenset({"GET", "HEAD"})
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
+def get_session(request: Request) -> Iterator[Session]:
     """One unit of work per HTTP request.
 
     A write is one transaction: committed when the handler returns, else rolled back. A read
     (``GET``, ``HEAD``) runs in autocommit mode, without BEGIN and COMMIT round trips, and must
     not change anything: an ORM change left in its session is a bug, raised as one.
-    Async, because opening a session does no I/O; only its end, which may, goes to the threadpool.
     """
     reading = request.method in READS
-    session: Session = (request.app.state.read_sessions if reading else request.app.state.sessions)()
-    try:
-        yield session
-    except BaseException:
-        await _in_thread(_end, session, False)
-        raise
-    if reading and (session.new or session.dirty or session.deleted):
-        await _in_thread(_end, session, False)
-        raise RuntimeError(
-            f"{request.method} {request.url.path} changed stored objects; reads must not write"
-        )
-    await _in_thread(_end, session, not reading)
-
-
-def _end(session: Session, commit: bool) -> None:
-    try:
-        if commit:
+    with (request.app.state.read_sessions if reading else request.app.state.sessions)() as session:
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        if reading and (session.new or session.dirty or session.deleted):
+            session.rollback()
+            raise RuntimeError(
+                f"{request.method} {request.url.path} changed stored objects; reads must not write"
+            )
+        if not reading:
             session.commit()
-    finally:
-        session.close()
-
-
-async def _in_thread(function: Callable[[Session, bool], None], session: Session, commit: bool) -> None:
-    """Run the end of a unit of work in a worker, shielded from cancellation, outside the threadpool's limit.
-
-    Its own limiter, as FastAPI does for generator dependencies: a handler waiting for a worker
-    must not keep a unit of work from ending and giving its connection back.
-    """
-    with anyio.CancelScope(shield=True):
-        await anyio.to_thread.run_sync(function, session, commit, limiter=anyio.CapacityLimiter(1))
 
 
 async def get_settings(request: Request) -> Settings:
