@@ -34,8 +34,8 @@ from solver.extract import dropped, extract_routes
 from solver.layout import Layout, Vehicle, Visit, build_layout
 from solver.model import Model, build_model
 from solver.params import SolveParams
-from solver.search import Found, _assignment, found_of
-from solver.solve import _search_parameters
+from solver.search import Found, assignment_of, found_of
+from solver.solve import search_parameters
 
 log = logging.getLogger(__name__)
 
@@ -257,7 +257,7 @@ def _solve_rest(
     for visit in layout.visits:
         if visit.request.request_id in mandatory:
             model.routing.ActiveVar(model.manager.NodeToIndex(visit.node)).SetValue(1)
-    search = _search_parameters(solve_params)
+    search = search_parameters(solve_params)
     # OR-Tools' own time limit checks the clock only now and then (it ran seconds over
     # from a warm start on the demo day); this monitor checks ``until`` at every step.
     until = [deadline]
@@ -317,7 +317,7 @@ def _improve(
         return loaded
     kept = routing.solver().Assignment(loaded)
     _limit(search, deadline)
-    free = _assignment(model, found_of(model, loaded), exact=False)
+    free = assignment_of(model, found_of(model, loaded), exact=False)
     found = routing.SolveFromAssignmentWithParameters(free, search)
     if found is None or found.ObjectiveValue() > kept.ObjectiveValue():
         log.info("re-plan: the search from the warm start found nothing better")
@@ -359,7 +359,7 @@ def _start(
         if k in model.breaks and plan.break_start is not None:
             breaks[k] = plan.break_start
     found = Found([[index(v.node) for v in r] for r in routes], 0, times, breaks)
-    return _assignment(model, found, exact=len(breaks) == len(model.breaks))
+    return assignment_of(model, found, exact=len(breaks) == len(model.breaks))
 
 
 def _insert_left_over(layout: Layout, routes: list[list[Visit]], fixed: Collection[str] = ()) -> None:

@@ -197,7 +197,7 @@ def _string(route: list[int], at: int, size: int, rnd: random.Random) -> list[in
     return piece[:keep_at] + piece[keep_at + kept :]
 
 
-def _assignment(model: Model, found: Found, exact: bool) -> pywrapcp.Assignment:
+def assignment_of(model: Model, found: Found, exact: bool) -> pywrapcp.Assignment:
     """The successors of ``found`` as an OR-Tools assignment; visits left out are inactive.
 
     ``exact`` also fixes the visit times and breaks found, which loads a solution as it was
@@ -235,7 +235,7 @@ def _resolve(
     model: Model, found: Found, search: pywrapcp.DefaultRoutingSearchParameters, exact: bool = False
 ) -> pywrapcp.Assignment | None:
     """Load ``found`` as an assignment and run ``search`` from it."""
-    return model.routing.SolveFromAssignmentWithParameters(_assignment(model, found, exact), search)
+    return model.routing.SolveFromAssignmentWithParameters(assignment_of(model, found, exact), search)
 
 
 def _left(deadline: float) -> float:

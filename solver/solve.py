@@ -38,7 +38,8 @@ class SolveResult:
     seconds: float
 
 
-def _search_parameters(params: SolveParams) -> pywrapcp.DefaultRoutingSearchParameters:
+def search_parameters(params: SolveParams) -> pywrapcp.DefaultRoutingSearchParameters:
+    """OR-Tools' search parameters of ``params``: first solution, metaheuristic, insertion order, limits."""
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, params.first_solution)
     search.local_search_metaheuristic = getattr(
@@ -75,7 +76,7 @@ def _first_solution_past_the_budget(model: Model, params: SolveParams) -> pywrap
     first insertion of a 60-engineer, 400-request day takes a few seconds).
     """
     log.warning("no first solution within %.1f s: finishing it past the budget", params.time_limit_s)
-    search = _search_parameters(params)
+    search = search_parameters(params)
     search.ClearField("time_limit")
     search.solution_limit = 1
     return model.routing.SolveWithParameters(search)
@@ -146,7 +147,7 @@ def solve(
                     model.routing.solver().FinishCurrentSearch()
 
             model.routing.AddAtSolutionCallback(at_solution)
-            solution = run_search(layout, model, params, _search_parameters(params), should_stop)
+            solution = run_search(layout, model, params, search_parameters(params), should_stop)
             if solution is None or _serves_nothing(model, solution):
                 solution = _first_solution_past_the_budget(model, params) or solution
         status = _STATUS.get(model.routing.status(), str(model.routing.status()))

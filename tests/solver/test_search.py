@@ -13,8 +13,8 @@ from dispatch.validate import validate
 from solver.layout import build_layout
 from solver.model import build_model
 from solver.params import SolveParams
-from solver.search import Found, _assignment, _string, found_of, restore, search_one
-from solver.solve import _search_parameters, solve
+from solver.search import Found, _string, assignment_of, found_of, restore, search_one
+from solver.solve import search_parameters, solve
 from tests.solver.builders import DAY, engineer, near, problem, request, shift
 
 
@@ -102,13 +102,13 @@ def test_a_solution_reloads_from_its_times() -> None:
     params = SolveParams(time_limit_s=2, solution_limit=10, ruin_recreate=False)
     layout = build_layout(prob, params.protection, params.variation)
     model = build_model(layout, params)
-    solution = search_one(layout, model, params, _search_parameters(params))
+    solution = search_one(layout, model, params, search_parameters(params))
     assert solution is not None
     found = found_of(model, solution)
     again = restore(model, found)
     assert again is not None
     assert found_of(model, again).routes == found.routes
-    assert _assignment(model, Found(found.routes, 0, found.times, found.breaks), exact=False).Size() > 0
+    assert assignment_of(model, Found(found.routes, 0, found.times, found.breaks), exact=False).Size() > 0
 
 
 def test_portfolio_of_two_gives_a_valid_plan() -> None:
