@@ -16,7 +16,7 @@ import logging
 import secrets
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -151,11 +151,27 @@ def load_board(
     travel: TravelModel,
     reserve: Reserve,
 ) -> Board:
-    """The branch's board over ``days`` from the stored plans in force (empty days where none)."""
-    scoped = build_problem(session, days, [branch_id], zone, travel)
-    mine = set(scoped.problem.engineer_by_id)
+    """The branch's board over ``days`` from the stored plans in force (empty days where none).
+
+    Its engineers are the branch's; its work is that of every branch those plans cover, since
+    a route may serve work nearer another branch, and a visit left out of the board would
+    show room that a booking then cannot take.
+    """
+    covered = session.scalars(
+        select(PlanRow.branches)
+        .join(CurrentPlanRow, CurrentPlanRow.plan_id == PlanRow.id)
+        .where(CurrentPlanRow.branch_id == branch_id, CurrentPlanRow.date.in_(list(days)))
+    )
+    scope = sorted({branch_id, *(b for branches in covered for b in branches)})
+    problem = build_problem(session, days, scope, zone, travel).problem
+    mine = {e.engineer_id for e in problem.engineers if e.branch_id == branch_id}
+    problem = replace(
+        problem,
+        engineers=[e for e in problem.engineers if e.engineer_id in mine],
+        shifts=[s for s in problem.shifts if s.engineer_id in mine],
+    )
     routes = [r for r in routes_in_force(session, branch_id, days, zone) if r.engineer_id in mine]
-    return build_board(scoped.problem, routes, reserve)
+    return build_board(problem, routes, reserve)
 
 
 def caller_request(
