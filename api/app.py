@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -121,6 +122,18 @@ def _add_handlers(app: FastAPI) -> None:
     async def stale(_: Request, exc: StaleDataError) -> JSONResponse:
         return JSONResponse(
             {"detail": "changed by someone else meanwhile; reload it"}, status.HTTP_409_CONFLICT
+        )
+
+    @app.exception_handler(OperationalError)
+    async def busy(_: Request, exc: OperationalError) -> JSONResponse:
+        """SQLite's write lock not granted within its busy timeout: an overload, said as one."""
+        if "database is locked" not in str(exc.orig):
+            raise exc
+        log.warning("database busy: %s", exc.orig)
+        return JSONResponse(
+            {"detail": "the database is busy with other writes; try again"},
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            {"Retry-After": "1"},
         )
 
     @app.get("/", include_in_schema=False)
