@@ -60,7 +60,9 @@ def run_one(folder: Path, limit: float) -> dict[str, Any]:
 def _measure(folder: Path, limit: float) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, "-m", "bench.plan_speed", "--one", str(folder), "--limit", str(limit)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 

@@ -1,6 +1,6 @@
 """How fast the travel matrix is, against geopy's per-pair geodesic measured in the same run.
 
-    python -m bench.travel_matrix [--points 1000] [--sample 2000]
+python -m bench.travel_matrix [--points 1000] [--sample 2000]
 """
 
 from __future__ import annotations

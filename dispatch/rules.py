@@ -100,9 +100,7 @@ def candidate_windows(request: Request, problem: Problem) -> list[tuple[date, Ti
     return [(d, w) for d in allowed_days(request, problem) for w in problem.slot_windows(d)]
 
 
-def slot_containing(
-    problem: Problem, request: Request, day: date, start: datetime
-) -> TimeWindow | None:
+def slot_containing(problem: Problem, request: Request, day: date, start: datetime) -> TimeWindow | None:
     """The window a stop starting at ``start`` on ``day`` is booked into.
 
     For a promise it is the promised window; otherwise the grid slot containing ``start``,
