@@ -168,9 +168,9 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
         "on the public VRPTW tables, DIMACS convention (Euclidean distance truncated to 0.1, times x10,\n"
         "distance only, fleet size as in the file). Every route set is re-checked by `bench/check.py`.\n"
         "PyVRP (one core) gets the same time limit; VROOM runs at exploration level 5 on 2 threads.\n"
-        "The Solomon table at 10 s of 2026-12-01 ran on a mostly idle machine (short test runs\n"
-        "overlapped its first C instances; the search's\n"
-        "two processes then have a core each); the tables dated 2026-11-30 were made with the\n"
+        "The tables of 2026-12-01 ran on a mostly idle machine, the search's two processes with a\n"
+        "core each (short test runs overlapped the first C instances at 10 s); the table dated\n"
+        "2026-11-30 was made with the\n"
         "previous setting (one process, 10 % of the budget to guided local search) on a machine\n"
         "shared with other work. Run-to-run noise is a point or more per instance.\n"
     )
