@@ -74,9 +74,11 @@ def verification_code(secret: str, work_order: str, engineer_id: str) -> str:
     return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
 
 
-def lock_branch(session: Session, branch_id: str) -> None:
-    """Take the branch for writing until the transaction ends (bookings and plan installs serialise on it)."""
-    session.execute(update(BranchRow).where(BranchRow.branch_id == branch_id).values(name=BranchRow.name))
+def lock_branches(session: Session, branches: Collection[str]) -> None:
+    """Take the branches for writing until the transaction ends, in order so that locks never
+    cross (bookings, plan installs, edits and re-plans serialise on them)."""
+    for branch_id in sorted(set(branches)):
+        session.execute(update(BranchRow).where(BranchRow.branch_id == branch_id).values(name=BranchRow.name))
 
 
 #: The plan in force per (day, branch) that a change was drawn from (absent: none was).
@@ -101,8 +103,7 @@ def hold_in_force(
     still those: a booking made meanwhile would otherwise be overwritten. Once this returns
     ``None``, no booking can slip in before the transaction ends.
     """
-    for branch_id in sorted(set(branches)):
-        lock_branch(session, branch_id)
+    lock_branches(session, branches)
     now_in_force = in_force_ids(session, days, branches)
     for key in sorted(set(seen) | set(now_in_force)):
         if seen.get(key) != now_in_force.get(key):
@@ -360,8 +361,7 @@ def _lock_scope(session: Session, day: date, branch_id: str) -> list[str]:
     that plan's routes may hold any of their work, which must stay on them."""
     plan = _in_force(session, day, branch_id)
     scope = sorted({branch_id, *(plan.branches if plan is not None else [])})
-    for branch in scope:
-        lock_branch(session, branch)
+    lock_branches(session, scope)
     return scope
 
 
@@ -432,8 +432,7 @@ def broken_bookings(
 
     Takes the branches for writing first, so that no booking slips in before the plan is stored.
     """
-    for branch_id in sorted(branches):
-        lock_branch(session, branch_id)
+    lock_branches(session, branches)
     query = select(BookingRow).where(
         BookingRow.date.in_(list(dates)), BookingRow.branch_id.in_(list(branches))
     )
