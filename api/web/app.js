@@ -141,11 +141,11 @@ function openDetails(requestId) {
   $("details").showModal();
 }
 
-function showTab(name) {
+async function showTab(name) {
   for (const tab of document.querySelectorAll("[role=tab]")) tab.setAttribute("aria-selected", String(tab.dataset.tab === name));
   for (const panel of document.querySelectorAll(".tab")) panel.hidden = panel.id !== `tab-${name}`;
   if (name === "map") {
-    initMap($("map"), state.config, $("map-note"));
+    initMap($("map"), await configured, $("map-note"));
     refreshMap();
     drawRoutes(state.routes, state.engineers, state.requests, $("map-engineer").value, openDetails);
   }
@@ -236,6 +236,9 @@ function wire() {
   });
 }
 
+/** The service's page settings (map tiles); the map waits for them, the sign-in does not. */
+let configured = Promise.resolve(state.config);
+
 async function start() {
   setLanguage(language());
   $("lang").textContent = language() === "zh" ? "English" : "中文";
@@ -243,9 +246,12 @@ async function start() {
   const wanted = new URLSearchParams(location.search).get("date");
   if (wanted && /^\d{4}-\d\d-\d\d$/.test(wanted)) state.day = wanted;
   $("day").value = state.day;
-  state.config = await fetch("/desk/config").then((r) => r.json()).catch(() => state.config);
+  // Wired before anything is awaited: a sign-in submitted while the page still loads must
+  // not fall through to the browser's own form submission (a reload that loses the key).
   wire();
   applyLabels(document);
+  configured = fetch("/desk/config").then((r) => r.json()).catch(() => state.config);
+  state.config = await configured;
   if (getKey()) await signedIn();
 }
 

@@ -47,6 +47,17 @@ def test_board_shows_every_engineer_on_shift(page: Any, desk: Desk) -> None:
     screenshot(page, "board")
 
 
+def test_signing_in_while_the_page_still_loads_its_settings(page: Any, desk: Desk) -> None:
+    """A sign-in submitted before ``/desk/config`` answers still loads the board (no native form reload)."""
+    held: list[Any] = []
+    page.route("**/desk/config", lambda route: held.append(route))
+    sign_in(page, desk)
+    assert page.url.endswith(f"?date={desk.day.isoformat()}") and len(held) == 1
+    held[0].continue_()
+    page.locator('[data-tab="map"]').click()
+    page.wait_for_selector("#map .leaflet-interactive")
+
+
 def test_clicking_a_visit_shows_its_details(page: Any, desk: Desk) -> None:
     """A click opens the visit's details; so does Enter on a focused block (keyboard use)."""
     sign_in(page, desk)
