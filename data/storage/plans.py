@@ -128,17 +128,6 @@ def current_plan(session: Session, day: date, branch_id: str) -> PlanRow | None:
     return None if current is None else session.get(PlanRow, current.plan_id)
 
 
-def route_in_force(
-    session: Session, day: date, branch_id: str, engineer_id: str
-) -> tuple[CurrentPlanRow, dict[str, Any] | None] | None:
-    """The plan in force for the day and branch, and the engineer's route in it (``None`` when it has none)."""
-    current = session.get(CurrentPlanRow, (day, branch_id))
-    if current is None:
-        return None
-    row = session.get(PlanRouteRow, (current.plan_id, engineer_id, day))
-    return current, None if row is None else row.route
-
-
 @dataclass(frozen=True)
 class EngineerDay:
     """An engineer, their branch's location, and their day in the plan in force, read in one query.
@@ -192,8 +181,7 @@ _ENGINEER_DAY = (
 def engineer_day(session: Session, engineer_id: str, day: date) -> EngineerDay | None:
     """The engineer and their route on ``day`` in the plan in force, or ``None`` for an unknown engineer.
 
-    The same answer as :func:`route_in_force` for the engineer's branch, in one round trip
-    instead of three (engineer, plan in force, route).
+    One round trip instead of three (engineer, plan in force, route).
     """
     row = session.connection().execute(_ENGINEER_DAY, {"engineer_id": engineer_id, "day": day}).first()
     return None if row is None else EngineerDay(*row)

@@ -22,7 +22,6 @@ from data.storage.plans import (
     current_plan,
     engineer_day,
     fail_interrupted,
-    route_in_force,
     store_plan,
 )
 from data.storage.problem import build_problem
@@ -164,12 +163,12 @@ def test_plans_are_versioned_and_the_newest_is_in_force(engine: Engine) -> None:
         assert session.scalar(select(func.count()).select_from(CurrentPlanRow)) == 2
         served = session.get(RequestRow, "R0001")
         assert served is not None and served.status == "planned"
-        found = route_in_force(session, DAY, "B02", "E001")
-        assert found is not None and found[0].plan_id == second.id and found[1] == route
+        found = engineer_day(session, "E001", DAY)
+        assert found is not None and (found.plan_id, found.version, found.route) == (second.id, 2, route)
 
 
 def test_an_engineers_day_is_the_plan_in_force_of_their_branch_read_at_once(engine: Engine) -> None:
-    """engineer_day agrees with route_in_force: a route, none in the plan, no plan in force, no engineer."""
+    """engineer_day: a route, none in the plan, no plan in force, no engineer."""
     imported(engine)
     route = {"engineer_id": "E001", "date": DAY.isoformat(), "stops": [{"request_id": "R0001"}]}
     with make_sessions(engine).begin() as session:
@@ -179,12 +178,8 @@ def test_an_engineers_day_is_the_plan_in_force_of_their_branch_read_at_once(engi
         assert e001 is not None and (e001.plan_id, e001.version, e001.route) == (plan.id, 1, route)
         assert (e001.branch_id, e001.start_lat, e001.branch_lat) == ("B01", None, 31.2304)
         assert e002 is not None and (e002.plan_id, e002.route, e002.start_lat) == (plan.id, None, 31.24)
-        assert route_in_force(session, DAY, "B01", "E002") == (
-            session.get(CurrentPlanRow, (DAY, "B01")),
-            None,
-        )
         assert e003 is not None and (e003.branch_id, e003.plan_id, e003.route) == ("B02", None, None)
-        assert route_in_force(session, DAY, "B02", "E003") is None
+        assert session.get(CurrentPlanRow, (DAY, "B02")) is None
         assert engineer_day(session, "E999", DAY) is None
         other_day = engineer_day(session, "E001", date(2026, 12, 2))
         assert other_day is not None and other_day.plan_id is None
