@@ -144,6 +144,19 @@ def routes_in_force(session: Session, branch_id: str, days: Collection[date], zo
     return list(plan_from_dict({"routes": [r for (r,) in rows]}, zone).routes)
 
 
+def covered_branches(session: Session, branch_id: str, days: Collection[date]) -> list[str]:
+    """The branch and every branch its plans in force on ``days`` cover, sorted.
+
+    A route of those plans may hold work of any of them: a booking reads and locks them all.
+    """
+    covered = session.scalars(
+        select(PlanRow.branches)
+        .join(CurrentPlanRow, CurrentPlanRow.plan_id == PlanRow.id)
+        .where(CurrentPlanRow.branch_id == branch_id, CurrentPlanRow.date.in_(list(days)))
+    )
+    return sorted({branch_id, *(b for branches in covered for b in branches)})
+
+
 def load_board(
     session: Session,
     branch_id: str,
@@ -158,13 +171,7 @@ def load_board(
     a route may serve work nearer another branch, and a visit left out of the board would
     show room that a booking then cannot take.
     """
-    covered = session.scalars(
-        select(PlanRow.branches)
-        .join(CurrentPlanRow, CurrentPlanRow.plan_id == PlanRow.id)
-        .where(CurrentPlanRow.branch_id == branch_id, CurrentPlanRow.date.in_(list(days)))
-    )
-    scope = sorted({branch_id, *(b for branches in covered for b in branches)})
-    problem = build_problem(session, days, scope, zone, travel).problem
+    problem = build_problem(session, days, covered_branches(session, branch_id, days), zone, travel).problem
     mine = {e.engineer_id for e in problem.engineers if e.branch_id == branch_id}
     problem = replace(
         problem,
@@ -359,8 +366,7 @@ def _in_force(session: Session, day: date, branch_id: str) -> PlanRow | None:
 def _lock_scope(session: Session, day: date, branch_id: str) -> list[str]:
     """Lock the branch and every branch its plan in force covers (in order, so locks never cross):
     that plan's routes may hold any of their work, which must stay on them."""
-    plan = _in_force(session, day, branch_id)
-    scope = sorted({branch_id, *(plan.branches if plan is not None else [])})
+    scope = covered_branches(session, branch_id, [day])
     lock_branches(session, scope)
     return scope
 
