@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import schemathesis
@@ -42,7 +43,7 @@ def started() -> Iterator[tuple[TestClient, dict[str, str]]]:
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_input_makes_a_server_error(
-    case: schemathesis.Case, started: tuple[TestClient, dict[str, str]]
+    case: schemathesis.Case[Any], started: tuple[TestClient, dict[str, str]]
 ) -> None:
     """Whatever the body, path or query, the answer is below 500."""
     response = case.call(headers=started[1])

@@ -12,9 +12,10 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
-from sqlalchemy import Engine, make_url, text
+from sqlalchemy import Engine, Table, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from data.storage import models_ops  # noqa: F401  (registers the service's tables)
@@ -100,7 +101,7 @@ def test_the_routes_migration_fills_in_the_plans_already_stored(tmp_path: Path) 
     with made.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "0001")
-        plans = PlanRow.__table__
+        plans = cast(Table, PlanRow.__table__)
         stored = {
             "id": 1,
             "version": 1,

@@ -232,8 +232,9 @@ def test_remote_addresses_carry_the_surcharge_flag() -> None:
 def test_room_is_made_by_moving_unbooked_work_never_dropping_it() -> None:
     """E1 (the only gas engineer, one visit a day) holds an unbooked water-heater visit: the gas caller
     gets E1 by moving that visit to E2; both stay planned and the plan is valid. A booked visit never moves."""
-    gas = {"product": "gas_stove", "required_skills": frozenset({"gas_stove", "gas_cert"})}
-    caller = request("R2", -0.01, 0.01, **gas)
+    caller = request(
+        "R2", -0.01, 0.01, product="gas_stove", required_skills=frozenset({"gas_stove", "gas_cert"})
+    )
     held = request("R1", latest_date=DAY)
     engineers = [engineer("E1", "water_heater;gas_stove;gas_cert", max_jobs=1), engineer("E2")]
     prob = problem(engineers, [shift("E1"), shift("E2")], [held, caller])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -17,9 +18,9 @@ FAST = SolveParams(time_limit_s=2, solution_limit=50)
 
 
 def _where(result_plan: object) -> dict[str, str]:
-    plan = result_plan  # type: ignore[assignment]
-    placed = {s.request_id: r.engineer_id for r in plan.routes for s in r.stops}  # type: ignore[attr-defined]
-    placed.update({u.request_id: u.reason for u in plan.unassigned})  # type: ignore[attr-defined]
+    plan: Any = result_plan
+    placed = {s.request_id: r.engineer_id for r in plan.routes for s in r.stops}
+    placed.update({u.request_id: u.reason for u in plan.unassigned})
     return placed
 
 
