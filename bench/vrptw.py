@@ -168,12 +168,11 @@ def render(runs: dict[str, dict[str, Any]]) -> str:
         "on the public VRPTW tables, DIMACS convention (Euclidean distance truncated to 0.1, times x10,\n"
         "distance only, fleet size as in the file). Every route set is re-checked by `bench/check.py`.\n"
         "PyVRP (one core) gets the same time limit; VROOM runs at exploration level 5 on 2 threads.\n"
-        "Settings behind each table: the Solomon 10 s table is the current one (ruins of 5 to 12\n"
-        "visits; a short test run overlapped C104); the Gehring-Homberger 60 s table of 2026-12-01\n"
-        "had ruins of 10 to 25 visits, otherwise the same; the Solomon 30 s table, dated 2026-11-30,\n"
-        "was made with an older setting (one process, 10 % of the budget to guided local search) on a\n"
-        "machine shared with other work. The other tables ran on a mostly idle machine, the search's\n"
-        "two processes with a core each.\n"
+        "Settings behind each table: the Solomon tables at 10 s and 30 s are the current setting\n"
+        "(ruins of 5 to 12 visits; a short test run overlapped C104 at 10 s; the 30 s run was made\n"
+        "without the peers, for time); the Gehring-Homberger 60 s table had ruins of 10 to 25\n"
+        "visits, otherwise the same. All ran on a mostly idle machine, the search's two processes\n"
+        "with a core each.\n"
         "Run-to-run noise is a point or more per instance.\n"
     )
     return intro + "\n" + "\n".join(render_run(runs[k]) for k in sorted(runs))
