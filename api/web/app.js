@@ -10,7 +10,7 @@ const $ = (id) => document.getElementById(id);
 const DEFAULT_GRID = [["08:00", "10:00"], ["10:00", "12:00"], ["13:00", "15:00"], ["15:00", "17:00"], ["17:00", "19:00"]];
 
 const state = {
-  day: "", filter: "", config: { tile_url: "" }, current: new Map(), engineers: new Map(), requests: new Map(),
+  day: "", filter: "", current: new Map(), engineers: new Map(), requests: new Map(),
   routes: [], unassigned: [], jobs: [], booking: null, offers: [],
 };
 
@@ -236,8 +236,10 @@ function wire() {
   });
 }
 
+/** Page settings when the service gives none: no map tiles. */
+const NO_CONFIG = { tile_url: "" };
 /** The service's page settings (map tiles); the map waits for them, the sign-in does not. */
-let configured = Promise.resolve(state.config);
+let configured = Promise.resolve(NO_CONFIG);
 
 async function start() {
   setLanguage(language());
@@ -250,8 +252,7 @@ async function start() {
   // not fall through to the browser's own form submission (a reload that loses the key).
   wire();
   applyLabels(document);
-  configured = fetch("/desk/config").then((r) => r.json()).catch(() => state.config);
-  state.config = await configured;
+  configured = fetch("/desk/config").then((r) => r.json()).catch(() => NO_CONFIG);
   if (getKey()) await signedIn();
 }
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
 from dispatch.model import Priority
+from dispatch.plan import Plan
 from dispatch.validate import validate
 from solver.layout import build_layout
 from solver.params import SolveParams
@@ -17,8 +17,7 @@ from tests.solver.builders import DAY, at, engineer, near, problem, request, shi
 FAST = SolveParams(time_limit_s=2, solution_limit=50)
 
 
-def _where(result_plan: object) -> dict[str, str]:
-    plan: Any = result_plan
+def _where(plan: Plan) -> dict[str, str]:
     placed = {s.request_id: r.engineer_id for r in plan.routes for s in r.stops}
     placed.update({u.request_id: u.reason for u in plan.unassigned})
     return placed
