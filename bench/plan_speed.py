@@ -45,6 +45,7 @@ def run_one(folder: Path, limit: float) -> dict[str, Any]:
     return {
         "limit_s": limit,
         "wall_s": round(time.monotonic() - started, 1),
+        "solutions": result.solutions,
         "assigned": k["assigned"],
         "requests": k["requests"],
         "promises": f"{k['promises_kept']}/{k['promised']}",
@@ -72,13 +73,13 @@ def _table(size: str, rows: list[dict[str, Any]]) -> list[str]:
     lines = [
         f"#### {size} (reference: the {ref['limit_s']:.0f} s run)",
         "",
-        "| limit s | wall s | assigned | promises kept | emergency / high / normal served | km | km vs ref | km/visit | travel min/visit | workload σ min | peak MB |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| limit s | wall s | solutions | assigned | promises kept | emergency / high / normal served | km | km vs ref | km/visit | travel min/visit | workload σ min | peak MB |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         p = r["served_by_priority"]
         lines.append(
-            f"| {r['limit_s']:.0f} | {r['wall_s']} | {r['assigned']}/{r['requests']} | {r['promises']} | "
+            f"| {r['limit_s']:.0f} | {r['wall_s']} | {r['solutions']} | {r['assigned']}/{r['requests']} | {r['promises']} | "
             f"{p['emergency']} / {p['high']} / {p['normal']} | {r['km']:.1f} | "
             f"{100 * (r['km'] / ref['km'] - 1):+.1f}% | {r['km_per_visit']} | {r['travel_min_per_visit']} | "
             f"{r['workload_stdev_min']} | {r['peak_mb']} |"
