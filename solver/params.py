@@ -43,9 +43,11 @@ class SolveParams:
     of the closest visits for its moves. ``ruin`` is ``"radial"`` (the visits closest to a
     random one) or ``"strings"`` (strings of consecutive visits from several nearby routes,
     :func:`solver.search._ruin_strings`). Under a ``solution_limit`` the rounds stop after
-    as many rounds. Dispatch days use OR-Tools' guided local search alone (the default:
-    on the 60-engineer demo day at 30 s it serves the same work as with the rounds, with
-    about 2 % fewer km); the VRPTW benchmarks turn the rounds on.
+    as many rounds. Dispatch days use OR-Tools' guided local search alone (the default,
+    chosen when it served the same work as the rounds on the 60-engineer demo day at 30 s
+    with about 2 % fewer km; since the engine got faster, one run of that day at 30 s
+    gave the rounds 384 requests and 2,038 km against 382 and 2,124, see BENCHMARKS.md);
+    the VRPTW benchmarks turn the rounds on.
     ``keep`` (a re-plan's requests already planned, whose customers know their slot) costs
     ``keep_s`` more to leave out than other work of its tier.
     ``seed`` drives the rounds' random choices. ``workers`` > 1 runs that many searches at
