@@ -67,8 +67,9 @@ def register_matrix(
     Not ``RegisterTransitMatrix``: OR-Tools 9.15 hands a dimension's transit to its route
     filter by value (``FillDimensionValuesFromRoutingDimension`` takes an
     ``absl::AnyInvocable``), so a matrix-backed transit is copied whole, n x n values, at
-    every route check of every move. On a 100-visit day that was three quarters of the
-    search's time; on a 1,500-request day it is megabytes per move. A Python callback
+    every route check of every move. On 100 Solomon customers, allocating and copying were
+    two thirds of a descent's profile and the descent took twice as long; on a 1,500-request
+    day it is megabytes per check. A Python callback
     copies a reference instead, and a call costs well under a microsecond. The arc cost
     keeps the matrix: OR-Tools only calls it, and caches the answers.
     """
